@@ -1,0 +1,64 @@
+/* certacl: options (plugin_opt_* keys or a JSON file) and the snapshot they load.
+ *
+ * A snapshot is everything one decision needs (policy, identity map, ...), built
+ * completely and validated before use: it is never half-loaded. The plugin keeps
+ * one current snapshot and replaces it whole on reload. */
+#ifndef CERTACL_CONFIG_H
+#define CERTACL_CONFIG_H
+
+#include "certacl/common.h"
+#include "certacl/identity.h"
+#include "certacl/policy.h"
+
+typedef enum { CERTACL_UNMAPPED_ALLOW = 0, CERTACL_UNMAPPED_DENY } certacl_unmapped;
+typedef enum { CERTACL_NOCERT_DENY = 0, CERTACL_NOCERT_DEFER } certacl_no_cert;
+typedef enum {
+	CERTACL_CLIENTID_OWNED = 0,
+	CERTACL_CLIENTID_EQUAL,
+	CERTACL_CLIENTID_PREFIX,
+	CERTACL_CLIENTID_ANY,
+} certacl_clientid;
+
+typedef struct certacl_options {
+	char **acl_files;
+	size_t nacl_files;
+	certacl_id_spec identity;
+	char *identity_map;
+	certacl_unmapped unmapped;
+	certacl_no_cert no_cert;
+	certacl_clientid clientid;
+	char *deny_list;
+	char *config; /* JSON file holding any of the keys above */
+	unsigned set_mask; /* single-valued keys already set (each may be set once) */
+} certacl_options;
+
+void options_init(certacl_options *o);
+void options_free(certacl_options *o);
+/* Apply one option. `key` is given without the "plugin_opt_" prefix ("acl_file").
+ * `where` names the source for errors ("mosquitto.conf", a JSON path). */
+bool options_set(certacl_options *o, const char *key, const char *value,
+		const char *where, certacl_error *err);
+/* After the last options_set: read the JSON config if one was named, then check
+ * that the options are complete (at least one ACL file). */
+bool options_finish(certacl_options *o, certacl_error *err);
+
+typedef struct certacl_snapshot {
+	certacl_options opts; /* the options this snapshot was built from */
+	certacl_policy *policy;
+	certacl_idmap *map; /* NULL without plugin_opt_identity_map */
+} certacl_snapshot;
+
+/* One option as written: key without the "plugin_opt_" prefix, and its value. */
+typedef struct certacl_opt_pair {
+	const char *key;
+	const char *value;
+} certacl_opt_pair;
+
+/* Apply the options (then the JSON config they name), read every file they name
+ * and build a snapshot; or return NULL with err set to "file:line: problem".
+ * Called at start and again on every reload, so every file is re-read. */
+certacl_snapshot *snapshot_build(const certacl_opt_pair *opts, size_t n,
+		const char *where, certacl_error *err);
+void snapshot_free(certacl_snapshot *s);
+
+#endif

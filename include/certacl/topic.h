@@ -1,0 +1,34 @@
+/* certacl: MQTT topic names and filters. The only place that knows MQTT topic rules. */
+#ifndef CERTACL_TOPIC_H
+#define CERTACL_TOPIC_H
+
+#include "certacl/common.h"
+
+#define CERTACL_TOPIC_MAX 65535
+/* ACL rule filters may have at most this many levels (bounds the trie depth). */
+#define CERTACL_RULE_MAX_LEVELS 256
+
+/* Why s[0..len) is not a valid topic name (no wildcards) or NULL if it is. */
+const char *topic_name_problem(const char *s, size_t len);
+/* Why s[0..len) is not a valid subscription filter, or NULL if it is. */
+const char *topic_filter_problem(const char *s, size_t len);
+
+/* Number of levels of a topic or filter ("a/b" = 2, "" = 1, "/" = 2). */
+size_t topic_level_count(const char *s, size_t len);
+
+/* True when topic name `topic` matches filter `filter` (both NUL-terminated and
+ * valid). Filters starting with a wildcard never match topics starting with '$'. */
+bool topic_matches(const char *filter, const char *topic);
+
+/* True when some topic name matches both filters a and b. */
+bool filter_overlaps(const char *a, const char *b);
+
+/* True when every topic name matching `inner` also matches `outer`. */
+bool filter_covers(const char *outer, const char *inner);
+
+/* For "$share/GROUP/FILTER" return a pointer to FILTER and set *group and *group_len;
+ * for any other filter return the filter itself with *group = NULL. Returns NULL
+ * when a "$share/" filter is malformed (empty group, wildcard in group, no filter). */
+const char *topic_strip_share(const char *filter, const char **group, size_t *group_len);
+
+#endif

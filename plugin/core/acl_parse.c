@@ -1,0 +1,272 @@
+/* certacl: ACL files -> rules. mosquitto's acl_file syntax (user, topic, pattern)
+ * plus certacl's `group` sections and placeholders, parsed paranoidly: every
+ * problem is reported as "file:line: what to fix", and a file with any problem
+ * is rejected whole. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certacl/topic.h"
+#include "policy_internal.h"
+
+/* Largest ACL file read (a 1M-rule policy is ~50 MB). */
+#define ACL_FILE_MAX (1024u * 1024u * 1024u)
+
+typedef struct parse_state {
+	certacl_policy *p;
+	const char *file; /* arena copy */
+	unsigned line;
+	certacl_section section; /* section of the following topic lines */
+	const char *section_name;
+	uint32_t section_root;
+	certacl_error *err;
+} parse_state;
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Split the first blank-separated word off *s; returns its length and moves *s
+ * to the first non-blank character after it. */
+static size_t take_word(const char **s, const char **word)
+{
+	const char *p = *s;
+	while(is_blank(*p)) p++;
+	*word = p;
+	size_t n = 0;
+	while(p[n] && !is_blank(p[n])) n++;
+	const char *rest = p + n;
+	while(is_blank(*rest)) rest++;
+	*s = rest;
+	return n;
+}
+
+static bool word_is(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(w, lit, n) == 0;
+}
+
+/* `user NAME` / `group NAME`: the rest of the line is the name (mosquitto keeps
+ * inner spaces), and it starts a new section for the following topic lines. */
+static bool parse_section(parse_state *st, certacl_section kind, const char *rest)
+{
+	const char *what = kind == CERTACL_SECTION_USER ? "user" : "group";
+	size_t len = strlen(rest);
+	const char *problem = certacl_name_problem(rest, len, false);
+	if(problem){
+		certacl_error_set(st->err, st->file, st->line, "%s name %s (write '%s NAME')",
+				what, problem, what);
+		return false;
+	}
+	char *name = arena_strndup(&st->p->mem, rest, len);
+	uint32_t root = name ? policy_section_get(st->p, kind, name) : NODE_NONE;
+	if(root == NODE_NONE){
+		certacl_error_set(st->err, st->file, st->line, "out of memory");
+		return false;
+	}
+	st->section = kind;
+	st->section_name = name;
+	st->section_root = root;
+	return true;
+}
+
+/* Check a rule's filter: a valid MQTT filter, not too deep, and in patterns every
+ * placeholder fills a whole level. */
+static bool check_filter(parse_state *st, const char *filter, bool pattern)
+{
+	size_t len = strlen(filter);
+	const char *problem = topic_filter_problem(filter, len);
+	if(problem){
+		certacl_error_set(st->err, st->file, st->line, "invalid topic filter '%.200s': %s",
+				filter, problem);
+		return false;
+	}
+	if(topic_level_count(filter, len) > CERTACL_RULE_MAX_LEVELS){
+		certacl_error_set(st->err, st->file, st->line,
+				"topic filter has more than %d levels", CERTACL_RULE_MAX_LEVELS);
+		return false;
+	}
+	if(!pattern) return true;
+	for(const char *s = filter; ; ){
+		size_t n = strcspn(s, "/");
+		if(policy_level_var(s, n) == -2){
+			certacl_error_set(st->err, st->file, st->line,
+					"placeholder in '%.*s' must fill a whole topic level and be one of "
+					"%%u, %%c, %%{cn}, %%{ou}, %%{o}, %%{serial}, %%{san.dns}, "
+					"%%{san.email}, %%{san.uri} (write 'a/%%u/b', not 'a/x%%u')",
+					(int)(n > 200 ? 200 : n), s);
+			return false;
+		}
+		if(s[n] != '/') break;
+		s += n + 1;
+	}
+	return true;
+}
+
+/* `topic [ACCESS] FILTER` or `pattern [ACCESS] FILTER`. As in mosquitto the
+ * filter is the rest of the line and no keyword means readwrite. Unlike
+ * mosquitto, `topic read` with nothing after it is an error, not a rule for a
+ * topic called "read". */
+static bool parse_rule(parse_state *st, bool pattern, const char *text, const char *rest)
+{
+	certacl_rule rule = {0};
+	const char *word;
+	const char *after = rest;
+	size_t n = take_word(&after, &word);
+
+	rule.max_qos = 2;
+	rule.perms = CERTACL_READ | CERTACL_WRITE;
+	if(word_is(word, n, "read")) rule.perms = CERTACL_READ;
+	else if(word_is(word, n, "write")) rule.perms = CERTACL_WRITE;
+	else if(word_is(word, n, "readwrite")) rule.perms = CERTACL_READ | CERTACL_WRITE;
+	else if(word_is(word, n, "deny")){ rule.perms = 0; rule.deny = true; }
+	else after = rest; /* no access keyword: the whole rest is the filter */
+
+	const char *kw = pattern ? "pattern" : "topic";
+	if(*after == '\0'){
+		if(after == rest){
+			certacl_error_set(st->err, st->file, st->line,
+					"missing topic filter (write '%s [read|write|readwrite|deny] FILTER')", kw);
+		}else{
+			certacl_error_set(st->err, st->file, st->line,
+					"missing topic filter after '%.*s' (write '%s %.*s FILTER')",
+					(int)n, word, kw, (int)n, word);
+		}
+		return false;
+	}
+	if(!check_filter(st, after, pattern)) return false;
+
+	rule.file = st->file;
+	rule.line = st->line;
+	rule.text = arena_strndup(&st->p->mem, text, strlen(text));
+	rule.filter = arena_strndup(&st->p->mem, after, strlen(after));
+	if(!rule.text || !rule.filter){
+		certacl_error_set(st->err, st->file, st->line, "out of memory");
+		return false;
+	}
+	uint32_t root;
+	if(pattern){
+		rule.section = CERTACL_SECTION_PATTERN;
+		root = NODE_PATTERN_ROOT;
+		for(const char *s = rule.filter; ; ){
+			size_t len = strcspn(s, "/");
+			if(policy_level_var(s, len) >= 0) rule.has_vars = true;
+			if(s[len] != '/') break;
+			s += len + 1;
+		}
+	}else{
+		rule.section = (uint8_t)st->section;
+		rule.section_name = st->section_name;
+		root = st->section_root;
+	}
+	if(!policy_insert(st->p, root, &rule)){
+		certacl_error_set(st->err, st->file, st->line, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/* One line, already without its line ending and trailing blanks. */
+static bool parse_line(parse_state *st, char *line)
+{
+	while(is_blank(*line)) line++;
+	if(*line == '\0' || *line == '#') return true;
+
+	const char *rest = line, *word;
+	size_t n = take_word(&rest, &word);
+	if(word_is(word, n, "user")) return parse_section(st, CERTACL_SECTION_USER, rest);
+	if(word_is(word, n, "group")) return parse_section(st, CERTACL_SECTION_GROUP, rest);
+	if(word_is(word, n, "topic")) return parse_rule(st, false, line, rest);
+	if(word_is(word, n, "pattern")) return parse_rule(st, true, line, rest);
+	certacl_error_set(st->err, st->file, st->line,
+			"unknown keyword '%.*s' (expected user, group, topic or pattern)",
+			(int)(n > 64 ? 64 : n), word);
+	return false;
+}
+
+bool policy_add_text(certacl_policy *p, const char *name, const char *text,
+		size_t len, certacl_error *err)
+{
+	parse_state st = {
+		.p = p, .err = err, .section = CERTACL_SECTION_ANON,
+		.section_root = NODE_ANON_ROOT,
+	};
+	st.file = arena_strndup(&p->mem, name, strlen(name));
+	char *buf = malloc(CERTACL_LINE_MAX + 1);
+	if(!st.file || !buf){
+		free(buf);
+		certacl_error_set(err, name, 0, "out of memory");
+		return false;
+	}
+	bool ok = true;
+	size_t pos = 0;
+	while(ok && pos < len){
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t llen = end - pos;
+		st.line++;
+		if(llen > CERTACL_LINE_MAX){
+			certacl_error_set(err, st.file, st.line, "line is longer than %u bytes",
+					CERTACL_LINE_MAX);
+			ok = false;
+			break;
+		}
+		if(memchr(text + pos, '\0', llen)){
+			certacl_error_set(err, st.file, st.line, "line contains a NUL byte");
+			ok = false;
+			break;
+		}
+		memcpy(buf, text + pos, llen);
+		while(llen > 0 && (is_blank(buf[llen-1]) || buf[llen-1] == '\r')) llen--;
+		buf[llen] = '\0';
+		ok = parse_line(&st, buf);
+		pos = end + 1;
+	}
+	free(buf);
+	return ok;
+}
+
+bool policy_add_file(certacl_policy *p, const char *path, certacl_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if(!f){
+		certacl_error_set(err, path, 0, "cannot open ACL file: %s", strerror(errno));
+		return false;
+	}
+	size_t cap = 65536, len = 0;
+	char *text = malloc(cap);
+	bool ok = text != NULL;
+	while(ok){
+		if(len == cap){
+			if(cap >= ACL_FILE_MAX){
+				certacl_error_set(err, path, 0, "ACL file is larger than 1 GiB");
+				ok = false;
+				break;
+			}
+			char *nt = realloc(text, cap * 2);
+			if(!nt){
+				certacl_error_set(err, path, 0, "out of memory");
+				ok = false;
+				break;
+			}
+			text = nt;
+			cap *= 2;
+		}
+		size_t got = fread(text + len, 1, cap - len, f);
+		len += got;
+		if(got == 0){
+			if(ferror(f)){
+				certacl_error_set(err, path, 0, "cannot read ACL file: %s", strerror(errno));
+				ok = false;
+			}
+			break;
+		}
+	}
+	fclose(f);
+	if(!text) certacl_error_set(err, path, 0, "out of memory");
+	if(ok) ok = policy_add_text(p, path, text, len, err);
+	free(text);
+	return ok;
+}

@@ -1,0 +1,103 @@
+/* certacl: error formatting and name checks shared by every parser. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "certacl/common.h"
+
+void certacl_error_set(certacl_error *err, const char *file, unsigned line,
+		const char *fmt, ...)
+{
+	char msg[sizeof(err->text)];
+	va_list ap;
+
+	if(!err) return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if(line > 0){
+		snprintf(err->text, sizeof(err->text), "%s:%u: %s", file ? file : "?", line, msg);
+	}else{
+		snprintf(err->text, sizeof(err->text), "%s: %s", file ? file : "?", msg);
+	}
+}
+
+/* Strict UTF-8 as MQTT requires: shortest form, no surrogates, nothing above
+ * U+10FFFF, and no U+0000 (an MQTT string may not hold NUL). */
+bool certacl_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while(i < len){
+		unsigned c = p[i];
+		unsigned cp;
+		size_t n;
+
+		if(c == 0) return false;
+		if(c < 0x80){ i++; continue; }
+		if(c >= 0xC2 && c <= 0xDF){ n = 1; cp = c & 0x1F; }
+		else if(c >= 0xE0 && c <= 0xEF){ n = 2; cp = c & 0x0F; }
+		else if(c >= 0xF0 && c <= 0xF4){ n = 3; cp = c & 0x07; }
+		else return false;
+		if(len - i <= n) return false;
+		for(size_t k = 1; k <= n; k++){
+			if((p[i+k] & 0xC0) != 0x80) return false;
+			cp = (cp << 6) | (p[i+k] & 0x3F);
+		}
+		if(n == 2 && cp < 0x800) return false;
+		if(n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) return false;
+		if(cp >= 0xD800 && cp <= 0xDFFF) return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* A name is safe to put on a connection or into a topic level only if it is
+ * short, valid UTF-8, free of control characters, and (for topic use) free of
+ * the characters that would change a filter's meaning. */
+const char *certacl_name_problem(const char *s, size_t len, bool topic_safe)
+{
+	if(!s || len == 0) return "is empty";
+	if(len > CERTACL_IDENTITY_MAX) return "is longer than 256 bytes";
+	if(memchr(s, '\0', len)) return "contains a NUL byte";
+	if(!certacl_utf8_valid(s, len)) return "is not valid UTF-8";
+	for(size_t i = 0; i < len; i++){
+		unsigned char c = (unsigned char)s[i];
+		if(c < 0x20 || c == 0x7F) return "contains a control character";
+		if(topic_safe && (c == '+' || c == '#' || c == '/')){
+			return "contains an MQTT wildcard or level separator ('+', '#' or '/')";
+		}
+	}
+	/* C1 control characters U+0080..U+009F are encoded as C2 80..C2 9F. */
+	for(size_t i = 0; i + 1 < len; i++){
+		if((unsigned char)s[i] == 0xC2 && (unsigned char)s[i+1] >= 0x80
+				&& (unsigned char)s[i+1] <= 0x9F){
+			return "contains a control character";
+		}
+	}
+	return NULL;
+}
+
+void certacl_escape(const char *in, size_t len, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if(outsz == 0) return;
+	for(size_t i = 0; i < len && o + 5 < outsz; i++){
+		unsigned char c = (unsigned char)in[i];
+		if(c < 0x20 || c == 0x7F || c == '\\' || c == '\''){
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}else{
+			out[o++] = (char)c;
+		}
+	}
+	if(o + 5 >= outsz && len > 0 && o < outsz - 4){
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}

@@ -1,0 +1,312 @@
+/* certacl: one decision. Walks the tries of the sections that apply to the
+ * client (its user or the anonymous section, its groups, the patterns) along the
+ * topic's levels. Nothing here allocates or parses rule text. */
+#include <string.h>
+
+#include "certacl/topic.h"
+#include "policy_internal.h"
+
+typedef struct walk {
+	const certacl_policy *p;
+	const certacl_subject *who;
+	const certacl_request *req;
+	const char *topic;       /* topic or filter being decided ($share stripped) */
+	unsigned need;           /* CERTACL_READ or CERTACL_WRITE */
+	const certacl_rule *allow;   /* earliest allow that matched within limits */
+	const certacl_rule *deny;    /* earliest deny that matched */
+	const certacl_rule *limited; /* earliest allow refused by its limits */
+} walk;
+
+static const certacl_rule *earliest(const certacl_rule *a, const certacl_rule *b)
+{
+	if(!a) return b;
+	if(!b) return a;
+	return a->seq <= b->seq ? a : b;
+}
+
+/* The value a placeholder stands for, if it may be used as a topic level at
+ * depth `first` (0 = first level); NULL when it grants nothing: unknown,
+ * empty, unsafe, or starting with '$' at the first level. */
+static const char *var_value(const walk *w, uint32_t var, bool first, size_t *len)
+{
+	const char *v = w->who->vars[var];
+	if(!v) return NULL;
+	size_t n = strlen(v);
+	if(certacl_name_problem(v, n, true)) return NULL;
+	if(first && v[0] == '$') return NULL;
+	*len = n;
+	return v;
+}
+
+static bool limits_allow(const certacl_rule *r, const certacl_request *req)
+{
+	if(req->qos > r->max_qos) return false;
+	if(r->retain == CERTACL_RETAIN_NEVER && req->retain) return false;
+	if(r->retain == CERTACL_RETAIN_ONLY && !req->retain) return false;
+	return true;
+}
+
+/* A topic ends at `node`: record what its rules say about the access. */
+static void visit_rules(walk *w, uint32_t node)
+{
+	const certacl_policy *p = w->p;
+	for(uint32_t r = p->nodes[node].rule_head; r; r = p->rrefs[r].next){
+		const certacl_rule *rule = &p->rules[p->rrefs[r].rule];
+		if(rule->deny){
+			w->deny = earliest(w->deny, rule);
+		}else if(rule->perms & w->need){
+			if(limits_allow(rule, w->req)) w->allow = earliest(w->allow, rule);
+			else w->limited = earliest(w->limited, rule);
+		}
+	}
+}
+
+/* Match topic level `t` (NULL: the topic is consumed) and the levels after it
+ * against the subtree of `node`. */
+static void walk_topic(walk *w, uint32_t node, const char *t, bool first)
+{
+	const pnode *n = &w->p->nodes[node];
+	bool dollar = first && t && t[0] == '$';
+
+	if(n->hash && !dollar) visit_rules(w, n->hash); /* "a/#" also matches "a" */
+	if(!t){
+		visit_rules(w, node);
+		return;
+	}
+	size_t len = strcspn(t, "/");
+	const char *next = t[len] == '/' ? t + len + 1 : NULL;
+
+	uint32_t c = policy_child(w->p, node, t, len);
+	if(c) walk_topic(w, c, next, false);
+	if(n->plus && !dollar) walk_topic(w, n->plus, next, false);
+	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
+		size_t vl;
+		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
+		if(val && vl == len && memcmp(val, t, len) == 0){
+			walk_topic(w, w->p->vedges[v].child, next, false);
+		}
+	}
+}
+
+/* Does a deny rule at or below `node` cover every topic that the rest of the
+ * filter `f` matches? Records the earliest such deny in w->deny. */
+static void walk_deny_cover(walk *w, uint32_t node, const char *f, bool first)
+{
+	const pnode *n = &w->p->nodes[node];
+	bool dollar = first && f && f[0] == '$';
+
+	if(n->hash && !dollar){
+		for(uint32_t r = w->p->nodes[n->hash].rule_head; r; r = w->p->rrefs[r].next){
+			const certacl_rule *rule = &w->p->rules[w->p->rrefs[r].rule];
+			if(rule->deny) w->deny = earliest(w->deny, rule);
+		}
+	}
+	if(!f){
+		for(uint32_t r = n->rule_head; r; r = w->p->rrefs[r].next){
+			const certacl_rule *rule = &w->p->rules[w->p->rrefs[r].rule];
+			if(rule->deny) w->deny = earliest(w->deny, rule);
+		}
+		return;
+	}
+	size_t len = strcspn(f, "/");
+	const char *next = f[len] == '/' ? f + len + 1 : NULL;
+	if(len == 1 && f[0] == '#') return; /* only a '#' rule covers '#' */
+	if(len == 1 && f[0] == '+'){
+		if(n->plus) walk_deny_cover(w, n->plus, next, false);
+		return;
+	}
+	uint32_t c = policy_child(w->p, node, f, len);
+	if(c) walk_deny_cover(w, c, next, false);
+	if(n->plus && !dollar) walk_deny_cover(w, n->plus, next, false);
+	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
+		size_t vl;
+		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
+		if(val && vl == len && memcmp(val, f, len) == 0){
+			walk_deny_cover(w, w->p->vedges[v].child, next, false);
+		}
+	}
+}
+
+/* Record a READ grant of `node` itself (limits are not checked at subscribe
+ * time: they apply to each delivered message). */
+static bool node_grants_read(walk *w, uint32_t node)
+{
+	for(uint32_t r = w->p->nodes[node].rule_head; r; r = w->p->rrefs[r].next){
+		const certacl_rule *rule = &w->p->rules[w->p->rrefs[r].rule];
+		if(!rule->deny && (rule->perms & CERTACL_READ)){
+			w->allow = earliest(w->allow, rule);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Is anything readable at or below `node` (for a filter level '#')? At the first
+ * level, '$' children are skipped: '#' does not match '$' topics. Stops at the
+ * first grant found. */
+static bool any_readable(walk *w, uint32_t node, bool first)
+{
+	const pnode *n = &w->p->nodes[node];
+	if(!(n->flags & NODE_SUBTREE_READ)) return false;
+	if(node_grants_read(w, node)) return true;
+	if(n->hash && any_readable(w, n->hash, false)) return true;
+	if(n->plus && any_readable(w, n->plus, false)) return true;
+	for(uint32_t c = n->first_lit; c; c = w->p->nodes[c].next_sib){
+		if(first && (w->p->nodes[c].flags & NODE_DOLLAR_LABEL)) continue;
+		if(any_readable(w, c, false)) return true;
+	}
+	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
+		size_t vl;
+		if(var_value(w, w->p->vedges[v].var, first, &vl)
+				&& any_readable(w, w->p->vedges[v].child, false)){
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Does some readable rule's filter overlap the rest of filter `f`? */
+static bool walk_overlap(walk *w, uint32_t node, const char *f, bool first)
+{
+	const pnode *n = &w->p->nodes[node];
+	if(!(n->flags & NODE_SUBTREE_READ)) return false;
+	bool dollar = first && f && f[0] == '$';
+
+	if(n->hash && !dollar && node_grants_read(w, n->hash)) return true;
+	if(!f) return node_grants_read(w, node);
+
+	size_t len = strcspn(f, "/");
+	const char *next = f[len] == '/' ? f + len + 1 : NULL;
+	if(len == 1 && f[0] == '#') return any_readable(w, node, first);
+	bool plus = (len == 1 && f[0] == '+');
+
+	if(n->plus && !dollar && walk_overlap(w, n->plus, next, false)) return true;
+	if(plus){
+		for(uint32_t c = n->first_lit; c; c = w->p->nodes[c].next_sib){
+			if(first && (w->p->nodes[c].flags & NODE_DOLLAR_LABEL)) continue;
+			if(walk_overlap(w, c, next, false)) return true;
+		}
+	}else{
+		uint32_t c = policy_child(w->p, node, f, len);
+		if(c && walk_overlap(w, c, next, false)) return true;
+	}
+	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
+		size_t vl;
+		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
+		if(val && (plus || (vl == len && memcmp(val, f, len) == 0))
+				&& walk_overlap(w, w->p->vedges[v].child, next, false)){
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The roots of every section that applies to `who`, in a fixed order. Returns
+ * how many were written (at most 2 + ngroups, capped at `max`). */
+static size_t section_roots(const certacl_policy *p, const certacl_subject *who,
+		uint32_t *roots, size_t max)
+{
+	size_t n = 0;
+	const char *user = who->vars[CERTACL_VAR_USERNAME];
+	if(user && user[0]){
+		uint32_t r = policy_section_root(p, CERTACL_SECTION_USER, user);
+		if(r) roots[n++] = r;
+	}else{
+		roots[n++] = NODE_ANON_ROOT;
+	}
+	roots[n++] = NODE_PATTERN_ROOT;
+	for(size_t g = 0; g < who->ngroups && n < max; g++){
+		uint32_t r = policy_section_root(p, CERTACL_SECTION_GROUP, who->groups[g]);
+		if(r) roots[n++] = r;
+	}
+	return n;
+}
+
+#define MAX_SECTIONS (2 + CERTACL_MAX_GROUPS)
+
+static void decide_subscribe(walk *w, const uint32_t *roots, size_t nroots,
+		certacl_decision *out)
+{
+	for(size_t i = 0; i < nroots; i++) walk_deny_cover(w, roots[i], w->topic, true);
+	if(w->deny){
+		*out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w->deny };
+		return;
+	}
+	for(size_t i = 0; i < nroots; i++){
+		if(walk_overlap(w, roots[i], w->topic, true)) break;
+	}
+	if(w->allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w->allow };
+	else *out = (certacl_decision){ false, CERTACL_DENIED_NO_RULE, NULL };
+}
+
+void acl_decide(const certacl_policy *p, const certacl_subject *who,
+		const certacl_request *req, certacl_decision *out)
+{
+	walk w = { .p = p, .who = who, .req = req, .topic = req->topic };
+	uint32_t roots[MAX_SECTIONS];
+	size_t nroots;
+	bool is_filter = (req->access == CERTACL_SUBSCRIBE || req->access == CERTACL_UNSUBSCRIBE);
+	const char *problem;
+
+	*out = (certacl_decision){ false, CERTACL_DENIED_BAD_TOPIC, NULL };
+	if(!req->topic || !p->finished) return;
+	/* More groups than a decision can hold could hide a group's deny: refuse. */
+	if(who->ngroups > CERTACL_MAX_GROUPS) return;
+	problem = is_filter ? topic_filter_problem(req->topic, req->topic_len)
+		: topic_name_problem(req->topic, req->topic_len);
+	/* A C string shorter than topic_len holds a NUL: never valid. */
+	if(problem || strlen(req->topic) != req->topic_len) return;
+
+	if(is_filter){
+		const char *group;
+		size_t glen;
+		w.topic = topic_strip_share(req->topic, &group, &glen);
+		if(!w.topic) return;
+		if(req->access == CERTACL_UNSUBSCRIBE){
+			*out = (certacl_decision){ true, CERTACL_ALLOWED_UNSUBSCRIBE, NULL };
+			return;
+		}
+	}else if(strncmp(req->topic, "$share/", 7) == 0 || strcmp(req->topic, "$share") == 0){
+		*out = (certacl_decision){ false, CERTACL_DENIED_SHARE, NULL };
+		return;
+	}
+
+	nroots = section_roots(p, who, roots, MAX_SECTIONS);
+	if(req->access == CERTACL_SUBSCRIBE){
+		decide_subscribe(&w, roots, nroots, out);
+		return;
+	}
+	w.need = req->access == CERTACL_READ ? CERTACL_READ : CERTACL_WRITE;
+	if(req->access != CERTACL_READ && req->access != CERTACL_WRITE) return;
+	for(size_t i = 0; i < nroots; i++) walk_topic(&w, roots[i], w.topic, true);
+
+	if(w.deny) *out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w.deny };
+	else if(w.allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w.allow };
+	else if(w.limited) *out = (certacl_decision){ false, CERTACL_DENIED_LIMIT, w.limited };
+	else *out = (certacl_decision){ false, CERTACL_DENIED_NO_RULE, NULL };
+}
+
+const char *certacl_access_name(certacl_access a)
+{
+	switch(a){
+	case CERTACL_READ: return "read";
+	case CERTACL_WRITE: return "write";
+	case CERTACL_SUBSCRIBE: return "subscribe";
+	case CERTACL_UNSUBSCRIBE: return "unsubscribe";
+	}
+	return "?";
+}
+
+const char *certacl_reason_text(certacl_reason r)
+{
+	switch(r){
+	case CERTACL_ALLOWED_BY_RULE: return "allowed by rule";
+	case CERTACL_ALLOWED_UNSUBSCRIBE: return "unsubscribe is always allowed";
+	case CERTACL_DENIED_BY_RULE: return "denied by rule";
+	case CERTACL_DENIED_NO_RULE: return "no rule matched";
+	case CERTACL_DENIED_LIMIT: return "rule matched but its QoS/retain limit refuses";
+	case CERTACL_DENIED_BAD_TOPIC: return "invalid topic or filter";
+	case CERTACL_DENIED_SHARE: return "$share topics cannot be published or read";
+	}
+	return "?";
+}

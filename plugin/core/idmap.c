@@ -1,0 +1,314 @@
+/* certacl: the identity map, identity (exact or glob) -> username and groups.
+ *
+ * File format, one entry a line, first match wins:
+ *     IDENTITY  USERNAME  [GROUP ...]
+ * Words are separated by blanks; a word may be double-quoted ("CN=a b,O=c") with
+ * \" and \\ escapes. IDENTITY may hold the globs '*' and '?' ('\' escapes them).
+ * USERNAME "*" keeps the identity itself as the username. '#' starts a comment
+ * line. Exact identities are found through a hash table, so a map of 100k
+ * devices costs one lookup plus a scan of the (few) globs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uthash.h>
+
+#include "certacl/identity.h"
+#include "arena.h"
+
+#define IDMAP_FILE_MAX (256u * 1024u * 1024u)
+
+typedef struct exact_entry {
+	const char *key;
+	size_t index;
+	UT_hash_handle hh;
+} exact_entry;
+
+struct certacl_idmap {
+	arena mem;
+	certacl_map_entry *entries;
+	size_t n, cap;
+	size_t *globs; /* indices of glob entries, in file order */
+	size_t nglobs;
+	exact_entry *exact; /* uthash head */
+};
+
+static bool is_glob_escape(const char *p)
+{
+	return p[0] == '\\' && (p[1] == '*' || p[1] == '?' || p[1] == '\\');
+}
+
+/* '*' matches any run, '?' one byte; '\' escapes '*', '?' and '\' (any other
+ * backslash is literal, as in RFC 2253 DNs like "CN=a\,b"). */
+bool glob_match(const char *pat, const char *s)
+{
+	const char *star_p = NULL, *star_s = NULL;
+	while(*s){
+		if(*pat == '*'){
+			star_p = ++pat;
+			star_s = s;
+			continue;
+		}
+		if(is_glob_escape(pat)){
+			if(pat[1] == *s){ pat += 2; s++; continue; }
+		}else if(*pat == '?' || (*pat && *pat == *s)){
+			pat++; s++;
+			continue;
+		}
+		if(!star_p) return false;
+		pat = star_p;
+		s = ++star_s;
+	}
+	while(*pat == '*') pat++;
+	return *pat == '\0';
+}
+
+/* True when the pattern holds an unescaped '*' or '?'. */
+static bool has_glob(const char *s)
+{
+	for(; *s; s++){
+		if(is_glob_escape(s)){ s++; continue; }
+		if(*s == '*' || *s == '?') return true;
+	}
+	return false;
+}
+
+/* An exact entry written with glob escapes means the unescaped text. */
+static void unescape_exact(char *s)
+{
+	char *o = s;
+	for(; *s; s++){
+		if(is_glob_escape(s)) s++;
+		*o++ = *s;
+	}
+	*o = '\0';
+}
+
+/* Split one line into words (quotes and escapes resolved) written into `buf`;
+ * returns the word count, or -1 with *why set. */
+static int split_words(const char *line, char *buf, char **words, int maxw, const char **why)
+{
+	int n = 0;
+	const char *p = line;
+	char *o = buf;
+	for(;;){
+		while(*p == ' ' || *p == '\t') p++;
+		if(*p == '\0') return n;
+		if(n == maxw){ *why = "too many words on the line"; return -1; }
+		words[n++] = o;
+		if(*p == '"'){
+			p++;
+			while(*p && *p != '"'){
+				if(*p == '\\' && (p[1] == '"' || p[1] == '\\')) p++;
+				*o++ = *p++;
+			}
+			if(*p != '"'){ *why = "unterminated quoted word"; return -1; }
+			p++;
+			if(*p && *p != ' ' && *p != '\t'){ *why = "text right after a closing quote"; return -1; }
+		}else{
+			while(*p && *p != ' ' && *p != '\t'){
+				if(*p == '"'){ *why = "a quote inside a word (quote the whole word)"; return -1; }
+				*o++ = *p++;
+			}
+		}
+		*o++ = '\0';
+	}
+}
+
+static bool add_entry(certacl_idmap *m, const char *file, unsigned line, char **w, int nw,
+		certacl_error *err)
+{
+	const char *why;
+	if(nw < 2){
+		certacl_error_set(err, file, line, "expected 'IDENTITY USERNAME [GROUP ...]'");
+		return false;
+	}
+	if(nw - 2 > CERTACL_MAX_GROUPS){
+		certacl_error_set(err, file, line, "more than %d groups", CERTACL_MAX_GROUPS);
+		return false;
+	}
+	if((why = certacl_name_problem(w[0], strlen(w[0]), false))){
+		certacl_error_set(err, file, line, "identity %s", why);
+		return false;
+	}
+	bool keep = strcmp(w[1], "*") == 0;
+	if(!keep && (why = certacl_name_problem(w[1], strlen(w[1]), true))){
+		certacl_error_set(err, file, line, "username '%.100s' %s", w[1], why);
+		return false;
+	}
+	for(int g = 2; g < nw; g++){
+		if((why = certacl_name_problem(w[g], strlen(w[g]), false))){
+			certacl_error_set(err, file, line, "group name '%.100s' %s", w[g], why);
+			return false;
+		}
+	}
+	if(m->n == m->cap){
+		size_t ncap = m->cap ? m->cap * 2 : 64;
+		certacl_map_entry *ne = realloc(m->entries, ncap * sizeof(*ne));
+		if(!ne) goto oom;
+		m->entries = ne;
+		m->cap = ncap;
+	}
+	certacl_map_entry *e = &m->entries[m->n];
+	memset(e, 0, sizeof(*e));
+	e->file = file;
+	e->line = line;
+	e->is_glob = has_glob(w[0]);
+	if(!e->is_glob) unescape_exact(w[0]);
+	e->pattern = arena_strndup(&m->mem, w[0], strlen(w[0]));
+	e->username = keep ? NULL : arena_strndup(&m->mem, w[1], strlen(w[1]));
+	e->ngroups = (size_t)(nw - 2);
+	if(!e->pattern || (!keep && !e->username)) goto oom;
+	if(e->ngroups){
+		const char **gs = arena_alloc(&m->mem, e->ngroups * sizeof(char *));
+		if(!gs) goto oom;
+		for(size_t g = 0; g < e->ngroups; g++){
+			gs[g] = arena_strndup(&m->mem, w[2+g], strlen(w[2+g]));
+			if(!gs[g]) goto oom;
+		}
+		e->groups = gs;
+	}
+	if(e->is_glob){
+		size_t *ng = realloc(m->globs, (m->nglobs + 1) * sizeof(size_t));
+		if(!ng) goto oom;
+		m->globs = ng;
+		m->globs[m->nglobs++] = m->n;
+	}else{
+		exact_entry *x;
+		HASH_FIND_STR(m->exact, e->pattern, x);
+		if(x){
+			certacl_error_set(err, file, line, "identity '%.100s' is already mapped at line %u",
+					e->pattern, m->entries[x->index].line);
+			return false;
+		}
+		x = arena_alloc(&m->mem, sizeof(*x));
+		if(!x) goto oom;
+		x->key = e->pattern;
+		x->index = m->n;
+		HASH_ADD_KEYPTR(hh, m->exact, x->key, strlen(x->key), x);
+	}
+	m->n++;
+	return true;
+oom:
+	certacl_error_set(err, file, line, "out of memory");
+	return false;
+}
+
+certacl_idmap *idmap_load_text(const char *name, const char *text, size_t len,
+		certacl_error *err)
+{
+	certacl_idmap *m = calloc(1, sizeof(*m));
+	char *line = malloc(CERTACL_LINE_MAX + 1);
+	char *buf = malloc(CERTACL_LINE_MAX + 1);
+	const char *file = m ? arena_strndup(&m->mem, name, strlen(name)) : NULL;
+	if(!m || !line || !buf || !file){
+		certacl_error_set(err, name, 0, "out of memory");
+		goto fail;
+	}
+	unsigned lineno = 0;
+	for(size_t pos = 0; pos < len; ){
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t llen = end - pos;
+		lineno++;
+		if(llen > CERTACL_LINE_MAX){
+			certacl_error_set(err, file, lineno, "line is longer than %u bytes", CERTACL_LINE_MAX);
+			goto fail;
+		}
+		if(memchr(text + pos, '\0', llen)){
+			certacl_error_set(err, file, lineno, "line contains a NUL byte");
+			goto fail;
+		}
+		memcpy(line, text + pos, llen);
+		while(llen > 0 && (line[llen-1] == '\r' || line[llen-1] == ' ' || line[llen-1] == '\t')) llen--;
+		line[llen] = '\0';
+		pos = end + 1;
+
+		const char *p = line;
+		while(*p == ' ' || *p == '\t') p++;
+		if(*p == '\0' || *p == '#') continue;
+		char *words[CERTACL_MAX_GROUPS + 3];
+		const char *why = NULL;
+		int nw = split_words(p, buf, words, CERTACL_MAX_GROUPS + 3, &why);
+		if(nw < 0){
+			certacl_error_set(err, file, lineno, "%s", why);
+			goto fail;
+		}
+		if(!add_entry(m, file, lineno, words, nw, err)) goto fail;
+	}
+	free(line);
+	free(buf);
+	return m;
+fail:
+	free(line);
+	free(buf);
+	idmap_free(m);
+	return NULL;
+}
+
+certacl_idmap *idmap_load_file(const char *path, certacl_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if(!f){
+		certacl_error_set(err, path, 0, "cannot open identity map: %s", strerror(errno));
+		return NULL;
+	}
+	size_t cap = 65536, len = 0;
+	char *text = malloc(cap);
+	certacl_idmap *m = NULL;
+	while(text){
+		if(len == cap){
+			char *nt = cap < IDMAP_FILE_MAX ? realloc(text, cap * 2) : NULL;
+			if(!nt){ free(text); text = NULL; break; }
+			text = nt;
+			cap *= 2;
+		}
+		size_t got = fread(text + len, 1, cap - len, f);
+		len += got;
+		if(got == 0) break;
+	}
+	if(!text) certacl_error_set(err, path, 0, "identity map is too large or out of memory");
+	else if(ferror(f)) certacl_error_set(err, path, 0, "cannot read identity map: %s", strerror(errno));
+	else m = idmap_load_text(path, text, len, err);
+	fclose(f);
+	free(text);
+	return m;
+}
+
+void idmap_free(certacl_idmap *m)
+{
+	if(!m) return;
+	HASH_CLEAR(hh, m->exact);
+	arena_free(&m->mem);
+	free(m->entries);
+	free(m->globs);
+	free(m);
+}
+
+/* First match in file order: the exact entry (if any) competes with the globs
+ * that stand before it. */
+const certacl_map_entry *idmap_lookup(const certacl_idmap *m, const char *identity)
+{
+	exact_entry *x;
+	size_t best = SIZE_MAX;
+	HASH_FIND_STR(m->exact, identity, x);
+	if(x) best = x->index;
+	for(size_t g = 0; g < m->nglobs && m->globs[g] < best; g++){
+		if(glob_match(m->entries[m->globs[g]].pattern, identity)){
+			best = m->globs[g];
+			break;
+		}
+	}
+	return best == SIZE_MAX ? NULL : &m->entries[best];
+}
+
+size_t idmap_count(const certacl_idmap *m)
+{
+	return m->n;
+}
+
+const certacl_map_entry *idmap_entry_at(const certacl_idmap *m, size_t i)
+{
+	return i < m->n ? &m->entries[i] : NULL;
+}

@@ -1,0 +1,275 @@
+/* certacl: storage of a compiled policy: the node array, the edge table and the
+ * rule list (see policy_internal.h for the model). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_internal.h"
+
+static const char *const var_names[CERTACL_VAR_COUNT] = {
+	"%u", "%c", "%{cn}", "%{ou}", "%{o}", "%{serial}",
+	"%{san.dns}", "%{san.email}", "%{san.uri}",
+};
+
+const char *certacl_var_name(certacl_var v)
+{
+	return (unsigned)v < CERTACL_VAR_COUNT ? var_names[v] : "?";
+}
+
+int policy_level_var(const char *s, size_t len)
+{
+	if(!memchr(s, '%', len)) return -1;
+	for(int v = 0; v < CERTACL_VAR_COUNT; v++){
+		if(strlen(var_names[v]) == len && memcmp(var_names[v], s, len) == 0) return v;
+	}
+	/* '%' followed by u, c or '{' is a placeholder that does not fill the level
+	 * (or is unknown); any other '%' is a literal character. */
+	for(size_t i = 0; i + 1 < len; i++){
+		if(s[i] == '%' && (s[i+1] == 'u' || s[i+1] == 'c' || s[i+1] == '{')) return -2;
+	}
+	return -1;
+}
+
+/* Grow *arr (of element size sz) so that one more element fits. */
+static bool grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	if(n < *cap) return true;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *na = realloc(*arr, ncap * sz);
+	if(!na) return false;
+	memset((char *)na + *cap * sz, 0, (ncap - *cap) * sz);
+	*arr = na;
+	*cap = ncap;
+	return true;
+}
+
+certacl_policy *policy_new(void)
+{
+	certacl_policy *p = calloc(1, sizeof(*p));
+	if(!p) return NULL;
+	p->edges_mask = 1023;
+	p->edges = calloc(p->edges_mask + 1, sizeof(edge));
+	p->nodes_cap = 1024;
+	p->nodes = calloc(p->nodes_cap, sizeof(pnode));
+	if(!p->edges || !p->nodes){
+		policy_free(p);
+		return NULL;
+	}
+	p->nnodes = NODE_FIRST_FREE;
+	return p;
+}
+
+void policy_free(certacl_policy *p)
+{
+	if(!p) return;
+	arena_free(&p->mem);
+	free(p->rules);
+	free(p->nodes);
+	free(p->vedges);
+	free(p->rrefs);
+	free(p->edges);
+	free(p);
+}
+
+/* FNV-1a over the label, seeded by the parent so that equal labels under
+ * different parents land in different slots. */
+static uint32_t edge_hash(uint32_t parent, const char *s, size_t len)
+{
+	uint32_t h = 2166136261u ^ (parent * 0x9E3779B1u);
+	for(size_t i = 0; i < len; i++){
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+uint32_t policy_child(const certacl_policy *p, uint32_t parent, const char *s, size_t len)
+{
+	uint32_t h = edge_hash(parent, s, len);
+	size_t i = h & p->edges_mask;
+	for(;;){
+		const edge *e = &p->edges[i];
+		if(e->child == NODE_NONE) return NODE_NONE;
+		if(e->hash == h && e->parent == parent && e->len == len
+				&& memcmp(e->label, s, len) == 0){
+			return e->child;
+		}
+		i = (i + 1) & p->edges_mask;
+	}
+}
+
+static bool edges_grow(certacl_policy *p)
+{
+	size_t nsize = (p->edges_mask + 1) * 2;
+	edge *ne = calloc(nsize, sizeof(edge));
+	if(!ne) return false;
+	for(size_t i = 0; i <= p->edges_mask; i++){
+		edge *e = &p->edges[i];
+		if(e->child == NODE_NONE) continue;
+		size_t j = e->hash & (nsize - 1);
+		while(ne[j].child != NODE_NONE) j = (j + 1) & (nsize - 1);
+		ne[j] = *e;
+	}
+	free(p->edges);
+	p->edges = ne;
+	p->edges_mask = nsize - 1;
+	return true;
+}
+
+static uint32_t node_new(certacl_policy *p, uint32_t parent)
+{
+	if(p->nnodes >= UINT32_MAX - 1) return NODE_NONE;
+	if(!grow((void **)&p->nodes, &p->nodes_cap, p->nnodes, sizeof(pnode))) return NODE_NONE;
+	uint32_t n = (uint32_t)p->nnodes++;
+	p->nodes[n].parent = parent;
+	return n;
+}
+
+/* Literal child of parent labelled s[0..len), created when missing. */
+static uint32_t child_get(certacl_policy *p, uint32_t parent, const char *s, size_t len)
+{
+	uint32_t c = policy_child(p, parent, s, len);
+	if(c != NODE_NONE) return c;
+	if((p->nedges + 1) * 10 > (p->edges_mask + 1) * 7 && !edges_grow(p)) return NODE_NONE;
+	char *label = arena_strndup(&p->mem, s, len);
+	if(!label) return NODE_NONE;
+	c = node_new(p, parent);
+	if(c == NODE_NONE) return NODE_NONE;
+	uint32_t h = edge_hash(parent, s, len);
+	size_t i = h & p->edges_mask;
+	while(p->edges[i].child != NODE_NONE) i = (i + 1) & p->edges_mask;
+	p->edges[i] = (edge){ .label = label, .len = (uint32_t)len, .hash = h,
+		.parent = parent, .child = c };
+	p->nedges++;
+	if(s[0] == '$') p->nodes[c].flags |= NODE_DOLLAR_LABEL;
+	p->nodes[c].next_sib = p->nodes[parent].first_lit;
+	p->nodes[parent].first_lit = c;
+	return c;
+}
+
+static uint32_t var_child_get(certacl_policy *p, uint32_t parent, int var)
+{
+	for(uint32_t v = p->nodes[parent].var_head; v; v = p->vedges[v].next){
+		if(p->vedges[v].var == (uint32_t)var) return p->vedges[v].child;
+	}
+	if(p->nvedges == 0) p->nvedges = 1; /* index 0 means "none" */
+	if(!grow((void **)&p->vedges, &p->vedges_cap, p->nvedges, sizeof(vedge))) return NODE_NONE;
+	uint32_t c = node_new(p, parent);
+	if(c == NODE_NONE) return NODE_NONE;
+	uint32_t v = (uint32_t)p->nvedges++;
+	p->vedges[v] = (vedge){ .child = c, .next = p->nodes[parent].var_head, .var = (uint32_t)var };
+	p->nodes[parent].var_head = v;
+	return c;
+}
+
+uint32_t policy_section_root(const certacl_policy *p, certacl_section kind, const char *name)
+{
+	switch(kind){
+	case CERTACL_SECTION_ANON: return NODE_ANON_ROOT;
+	case CERTACL_SECTION_PATTERN: return NODE_PATTERN_ROOT;
+	case CERTACL_SECTION_USER: return policy_child(p, NODE_USERS, name, strlen(name));
+	case CERTACL_SECTION_GROUP: return policy_child(p, NODE_GROUPS, name, strlen(name));
+	}
+	return NODE_NONE;
+}
+
+uint32_t policy_section_get(certacl_policy *p, certacl_section kind, const char *name)
+{
+	if(kind == CERTACL_SECTION_USER) return child_get(p, NODE_USERS, name, strlen(name));
+	if(kind == CERTACL_SECTION_GROUP) return child_get(p, NODE_GROUPS, name, strlen(name));
+	return policy_section_root(p, kind, name);
+}
+
+/* Add one rule: walk (creating) the trie of `root` along the rule's filter and
+ * attach the rule to the last node. Placeholder levels become var children only
+ * in the pattern section; elsewhere they are literal text, as in mosquitto. */
+bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule)
+{
+	if(!grow((void **)&p->rules, &p->rules_cap, p->nrules, sizeof(certacl_rule))) return false;
+	uint32_t ri = (uint32_t)p->nrules;
+	p->rules[ri] = *rule;
+	p->rules[ri].seq = ri;
+
+	uint32_t n = root;
+	const char *s = rule->filter;
+	for(;;){
+		size_t len = strcspn(s, "/");
+		int var = rule->section == CERTACL_SECTION_PATTERN ? policy_level_var(s, len) : -1;
+		if(len == 1 && s[0] == '+'){
+			if(!p->nodes[n].plus){
+				uint32_t c = node_new(p, n);
+				if(c == NODE_NONE) return false;
+				p->nodes[n].plus = c;
+			}
+			n = p->nodes[n].plus;
+		}else if(len == 1 && s[0] == '#'){
+			if(!p->nodes[n].hash){
+				uint32_t c = node_new(p, n);
+				if(c == NODE_NONE) return false;
+				p->nodes[n].hash = c;
+			}
+			n = p->nodes[n].hash;
+		}else if(var >= 0){
+			n = var_child_get(p, n, var);
+		}else{
+			n = child_get(p, n, s, len);
+		}
+		if(n == NODE_NONE) return false;
+		if(s[len] != '/') break;
+		s += len + 1;
+	}
+	if(p->nrrefs == 0) p->nrrefs = 1;
+	if(!grow((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs, sizeof(rref))) return false;
+	uint32_t r = (uint32_t)p->nrrefs++;
+	p->rrefs[r] = (rref){ .rule = ri, .next = p->nodes[n].rule_head };
+	p->nodes[n].rule_head = r;
+	p->nrules++;
+	return true;
+}
+
+/* Mark every node whose subtree holds a READ grant, so that SUBSCRIBE checks can
+ * skip subtrees with nothing readable. Children always have larger indices than
+ * their parent, so one backwards pass propagates flags to the roots. */
+bool policy_finish(certacl_policy *p, certacl_error *err)
+{
+	(void)err;
+	for(size_t i = p->nnodes; i-- > NODE_FIRST_FREE; ){
+		pnode *n = &p->nodes[i];
+		for(uint32_t r = n->rule_head; r; r = p->rrefs[r].next){
+			const certacl_rule *rule = &p->rules[p->rrefs[r].rule];
+			if(!rule->deny && (rule->perms & CERTACL_READ)) n->flags |= NODE_SUBTREE_READ;
+		}
+		if(n->flags & NODE_SUBTREE_READ) p->nodes[n->parent].flags |= NODE_SUBTREE_READ;
+	}
+	p->finished = true;
+	return true;
+}
+
+size_t policy_rule_count(const certacl_policy *p)
+{
+	return p->nrules;
+}
+
+const certacl_rule *policy_rule_at(const certacl_policy *p, size_t i)
+{
+	return i < p->nrules ? &p->rules[i] : NULL;
+}
+
+bool policy_has_user(const certacl_policy *p, const char *name)
+{
+	return policy_section_root(p, CERTACL_SECTION_USER, name) != NODE_NONE;
+}
+
+bool policy_has_group(const certacl_policy *p, const char *name)
+{
+	return policy_section_root(p, CERTACL_SECTION_GROUP, name) != NODE_NONE;
+}
+
+size_t policy_memory(const certacl_policy *p)
+{
+	return sizeof(*p) + p->mem.bytes
+		+ p->rules_cap * sizeof(certacl_rule)
+		+ p->nodes_cap * sizeof(pnode)
+		+ p->vedges_cap * sizeof(vedge)
+		+ p->rrefs_cap * sizeof(rref)
+		+ (p->edges_mask + 1) * sizeof(edge);
+}

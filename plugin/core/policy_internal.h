@@ -1,0 +1,87 @@
+/* certacl: the policy's data model, shared by acl_parse.c (building), policy.c
+ * (storage) and decide.c (walking). Not part of the public API.
+ *
+ * Every section (the anonymous rules, each user, each group, the patterns) is a
+ * trie of topic levels. All tries live in one node array; literal children are
+ * found through one open-addressing edge table keyed by (parent node, label), so
+ * a step down costs one hash probe whatever the fan-out. User and group sections
+ * hang below two pseudo-roots, keyed by name through the same table. */
+#ifndef CERTACL_POLICY_INTERNAL_H
+#define CERTACL_POLICY_INTERNAL_H
+
+#include "certacl/policy.h"
+#include "arena.h"
+
+enum {
+	NODE_NONE = 0,
+	NODE_ANON_ROOT = 1,
+	NODE_PATTERN_ROOT = 2,
+	NODE_USERS = 3,  /* children: one root per user, labelled by user name */
+	NODE_GROUPS = 4, /* children: one root per group */
+	NODE_FIRST_FREE = 5,
+};
+
+#define NODE_SUBTREE_READ 1u /* some rule at or below grants READ */
+#define NODE_DOLLAR_LABEL 2u /* a literal child whose label starts with '$' */
+
+typedef struct pnode {
+	uint32_t plus;      /* '+' child */
+	uint32_t hash;      /* '#' child */
+	uint32_t first_lit; /* first literal child (list through next_sib) */
+	uint32_t next_sib;
+	uint32_t var_head;  /* placeholder children (index into vedges) */
+	uint32_t rule_head; /* rules ending here (index into rrefs) */
+	uint32_t parent;
+	uint32_t flags;
+} pnode;
+
+typedef struct vedge {
+	uint32_t child;
+	uint32_t next;
+	uint32_t var; /* certacl_var */
+} vedge;
+
+typedef struct rref {
+	uint32_t rule;
+	uint32_t next;
+} rref;
+
+typedef struct edge {
+	const char *label;
+	uint32_t len;
+	uint32_t hash;
+	uint32_t parent;
+	uint32_t child; /* 0: empty slot */
+} edge;
+
+struct certacl_policy {
+	arena mem;
+	certacl_rule *rules;
+	size_t nrules, rules_cap;
+	pnode *nodes;
+	size_t nnodes, nodes_cap;
+	vedge *vedges;
+	size_t nvedges, vedges_cap;
+	rref *rrefs;
+	size_t nrrefs, rrefs_cap;
+	edge *edges;
+	size_t nedges, edges_mask; /* table size = mask + 1, a power of two */
+	bool finished;
+};
+
+/* Literal child of `parent` labelled s[0..len), or NODE_NONE. */
+uint32_t policy_child(const certacl_policy *p, uint32_t parent, const char *s, size_t len);
+/* Root of a user's / group's section, or NODE_NONE. */
+uint32_t policy_section_root(const certacl_policy *p, certacl_section kind, const char *name);
+
+/* Building (acl_parse.c): find or create a section's root, add a rule. The
+ * rule's strings must already live in p->mem. Returns false on out-of-memory. */
+uint32_t policy_section_get(certacl_policy *p, certacl_section kind, const char *name);
+bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule);
+
+/* Parse a placeholder level ("%u", "%c", "%{cn}", ...) of length len:
+ * returns the var, -1 if the level holds no '%' placeholder, -2 if it holds one
+ * that does not fill the level or is unknown. */
+int policy_level_var(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,90 @@
+/* certacl plugin glue: version, init, cleanup. Reads plugin_opt_* lines, builds
+ * the first snapshot (refusing to start on any error) and registers callbacks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "glue.h"
+
+int mosquitto_plugin_version(int supported_version_count, const int *supported_versions)
+{
+	for(int i = 0; i < supported_version_count; i++){
+		if(supported_versions[i] == 5) return 5;
+	}
+	return -1;
+}
+
+static void plugin_free(certacl_plugin *pl)
+{
+	if(!pl) return;
+	snapshot_free(pl->snap);
+	for(size_t i = 0; i < pl->nopts; i++){
+		free((char *)pl->opts[i].key);
+		free((char *)pl->opts[i].value);
+	}
+	free(pl->opts);
+	free(pl);
+}
+
+/* Keep a copy of the options: the broker does not pass them again on reload. */
+static bool keep_options(certacl_plugin *pl, struct mosquitto_opt *options, int count)
+{
+	pl->opts = calloc(count > 0 ? (size_t)count : 1, sizeof(*pl->opts));
+	if(!pl->opts) return false;
+	for(int i = 0; i < count; i++){
+		pl->opts[i].key = strdup(options[i].key ? options[i].key : "");
+		pl->opts[i].value = strdup(options[i].value ? options[i].value : "");
+		pl->nopts++;
+		if(!pl->opts[i].key || !pl->opts[i].value) return false;
+	}
+	return true;
+}
+
+int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
+		struct mosquitto_opt *options, int option_count)
+{
+	certacl_plugin *pl = calloc(1, sizeof(*pl));
+	certacl_error err;
+	memset(&err, 0, sizeof(err));
+
+	if(!pl || !keep_options(pl, options, option_count)){
+		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: out of memory");
+		plugin_free(pl);
+		return MOSQ_ERR_NOMEM;
+	}
+	pl->id = identifier;
+	pl->snap = snapshot_build(pl->opts, pl->nopts, "mosquitto.conf plugin_opt", &err);
+	if(!pl->snap){
+		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: %s", err.text);
+		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: refusing to start: fix the error above");
+		plugin_free(pl);
+		return MOSQ_ERR_INVAL;
+	}
+	if(mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL, pl)
+			|| mosquitto_callback_register(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL, pl)
+			|| mosquitto_callback_register(identifier, MOSQ_EVT_RELOAD, on_reload, NULL, pl)){
+		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: cannot register callbacks");
+		mosquitto_callback_unregister(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL);
+		mosquitto_callback_unregister(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
+		mosquitto_callback_unregister(identifier, MOSQ_EVT_RELOAD, on_reload, NULL);
+		plugin_free(pl);
+		return MOSQ_ERR_UNKNOWN;
+	}
+	*userdata = pl;
+	mosquitto_log_printf(MOSQ_LOG_INFO, "certacl: loaded %zu rules from %zu ACL file(s); "
+			"identity from %s", policy_rule_count(pl->snap->policy), pl->snap->opts.nacl_files,
+			id_spec_name(&pl->snap->opts.identity));
+	return MOSQ_ERR_SUCCESS;
+}
+
+int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int option_count)
+{
+	certacl_plugin *pl = userdata;
+	(void)options;
+	(void)option_count;
+	if(!pl) return MOSQ_ERR_SUCCESS;
+	mosquitto_callback_unregister(pl->id, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL);
+	mosquitto_callback_unregister(pl->id, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
+	mosquitto_callback_unregister(pl->id, MOSQ_EVT_RELOAD, on_reload, NULL);
+	plugin_free(pl);
+	return MOSQ_ERR_SUCCESS;
+}
