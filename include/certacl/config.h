@@ -38,6 +38,11 @@ void options_free(certacl_options *o);
  * `where` names the source for errors ("mosquitto.conf", a JSON path). */
 bool options_set(certacl_options *o, const char *key, const char *value,
 		const char *where, certacl_error *err);
+/* Apply the options of a JSON config (NUL-terminated `text`, read from `path`):
+ * an object of option names without the prefix, string values (acl_file may
+ * also be an array of strings). */
+bool options_apply_json(certacl_options *o, const char *path, const char *text,
+		certacl_error *err);
 /* After the last options_set: read the JSON config if one was named, then check
  * that the options are complete (at least one ACL file). */
 bool options_finish(certacl_options *o, certacl_error *err);

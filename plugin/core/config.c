@@ -163,10 +163,9 @@ static unsigned line_of(const char *text, size_t off)
 
 /* Apply the JSON config: an object whose keys are option names without the
  * plugin_opt_ prefix; acl_file may be a string or an array of strings. */
-static bool apply_json(certacl_options *o, const char *path, certacl_error *err)
+bool options_apply_json(certacl_options *o, const char *path, const char *text,
+		certacl_error *err)
 {
-	char *text = read_small_file(path, CONFIG_FILE_MAX, err);
-	if(!text) return false;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithOpts(text, &end, true);
 	bool ok = false;
@@ -205,13 +204,17 @@ static bool apply_json(certacl_options *o, const char *path, certacl_error *err)
 	ok = true;
 out:
 	cJSON_Delete(root);
-	free(text);
 	return ok;
 }
 
 bool options_finish(certacl_options *o, certacl_error *err)
 {
-	if(o->config && !apply_json(o, o->config, err)) return false;
+	if(o->config){
+		char *text = read_small_file(o->config, CONFIG_FILE_MAX, err);
+		bool ok = text && options_apply_json(o, o->config, text, err);
+		free(text);
+		if(!ok) return false;
+	}
 	if(o->nacl_files == 0){
 		certacl_error_set(err, "certacl", 0,
 				"no ACL file: set plugin_opt_acl_file (or acl_file in the JSON config)");
