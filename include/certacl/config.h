@@ -6,7 +6,10 @@
 #ifndef CERTACL_CONFIG_H
 #define CERTACL_CONFIG_H
 
+#include <openssl/x509.h>
+
 #include "certacl/common.h"
+#include "certacl/denylist.h"
 #include "certacl/identity.h"
 #include "certacl/policy.h"
 
@@ -29,6 +32,11 @@ typedef struct certacl_options {
 	certacl_clientid clientid;
 	char *deny_list;
 	char *config; /* JSON file holding any of the keys above */
+	char *ca_file;       /* CA certificates for sha256 issuer pins */
+	char **issuers;      /* global issuer pins: a certificate must match one */
+	size_t nissuers;
+	bool groups_from_ou, groups_from_o;
+	certacl_idmap *inline_map; /* identity_map given as a JSON array */
 	unsigned set_mask; /* single-valued keys already set (each may be set once) */
 } certacl_options;
 
@@ -51,6 +59,8 @@ typedef struct certacl_snapshot {
 	certacl_options opts; /* the options this snapshot was built from */
 	certacl_policy *policy;
 	certacl_idmap *map; /* NULL without plugin_opt_identity_map */
+	certacl_denylist *deny; /* NULL without plugin_opt_deny_list */
+	STACK_OF(X509) *cas;    /* from ca_file, for sha256 issuer pins */
 } certacl_snapshot;
 
 /* One option as written: key without the "plugin_opt_" prefix, and its value. */
@@ -65,5 +75,8 @@ typedef struct certacl_opt_pair {
 certacl_snapshot *snapshot_build(const certacl_opt_pair *opts, size_t n,
 		const char *where, certacl_error *err);
 void snapshot_free(certacl_snapshot *s);
+/* The CA certificate of ca_file whose SHA-256 fingerprint is `pin`
+ * ("sha256:HEX"), or NULL. */
+X509 *snapshot_ca_by_pin(const certacl_snapshot *s, const char *pin);
 
 #endif

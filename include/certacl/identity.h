@@ -36,12 +36,15 @@ typedef struct certacl_cert_values {
 	char *cn, *dn, *ou, *o, *serial, *sha256;
 	char *san_dns, *san_email, *san_uri; /* first entry of each type */
 	char *issuer_dn;      /* RFC 2253 issuer */
-	char *issuer_sha256;  /* not known from the leaf alone: NULL unless set by caller */
 	unsigned cn_count;    /* number of CN entries in the subject */
 } certacl_cert_values;
 
 bool cert_values_capture(X509 *cert, certacl_cert_values *out);
 void cert_values_free(certacl_cert_values *v);
+/* Copy every subject entry of type `field` ("ou" or "o") that is a usable name
+ * (certacl_name_problem) into out[0..max); returns how many. Free each. */
+size_t cert_subject_all(X509 *cert, const char *field, char **out, size_t max);
+
 /* Point subject->vars at the certificate values (CN, OU, O, serial, SANs). */
 void cert_values_to_subject(const certacl_cert_values *v, certacl_subject *who);
 
@@ -62,11 +65,18 @@ typedef struct certacl_map_entry {
 	const char *username; /* NULL: the identity itself is the username */
 	const char *const *groups;
 	size_t ngroups;
+	const char *issuer; /* issuer pin ("sha256:HEX" or an RFC 2253 DN), or NULL */
 	bool is_glob;
 } certacl_map_entry;
 
 typedef struct certacl_idmap certacl_idmap;
 
+certacl_idmap *idmap_new(void);
+/* Add one entry (what one line of the file says). `username` NULL or "*" keeps
+ * the identity; `issuer` may be NULL. False with err set on invalid values. */
+bool idmap_add(certacl_idmap *m, const char *file, unsigned line, const char *identity,
+		const char *username, const char *const *groups, size_t ngroups,
+		const char *issuer, certacl_error *err);
 certacl_idmap *idmap_load_file(const char *path, certacl_error *err);
 certacl_idmap *idmap_load_text(const char *name, const char *text, size_t len,
 		certacl_error *err);
@@ -74,6 +84,11 @@ void idmap_free(certacl_idmap *m);
 const certacl_map_entry *idmap_lookup(const certacl_idmap *m, const char *identity);
 size_t idmap_count(const certacl_idmap *m);
 const certacl_map_entry *idmap_entry_at(const certacl_idmap *m, size_t i);
+
+/* Issuer pins. A pin is "sha256:HEX" (fingerprint of the issuing CA
+ * certificate, which must be in the CA file given with plugin_opt_ca_file) or
+ * an RFC 2253 DN compared with the certificate's issuer DN. */
+bool issuer_pin_valid(const char *pin, const char **why);
 
 /* Glob match: '*' any run, '?' one byte, '\' escapes the next character. */
 bool glob_match(const char *pattern, const char *s);

@@ -1,8 +1,12 @@
 /* certacl: the CONNECT decision (see auth.h). One function so that the plugin,
- * the CLI's `identity` command and the tests all refuse for the same reasons. */
+ * the CLI's `identity` command and the tests all refuse for the same reasons.
+ * Checks run from the cheapest and most certain refusal to the last. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/x509v3.h>
 
 #include "certacl/auth.h"
 
@@ -18,26 +22,129 @@ static void refuse(certacl_auth_result *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-void auth_decide(const certacl_snapshot *s, X509 *cert,
-		const char *client_id, certacl_auth_result *out)
+/* Client-id binding. "owned": an id held by a live connection of another user
+ * cannot be taken (stock mosquitto would disconnect the holder and fire its
+ * will). "equal"/"prefix": the id must be the username, or start with it
+ * followed by a character that is not a letter or digit (so user "edge1"
+ * cannot use "edge10"). */
+const char *clientid_problem(const certacl_snapshot *s, const certacl_conns *conns,
+		const char *client_id, const char *username, const void *live)
+{
+	size_t ul = username ? strlen(username) : 0;
+	if(!client_id) return NULL; /* not known (the CLI without --client-id) */
+	switch(s->opts.clientid){
+	case CERTACL_CLIENTID_ANY:
+		return NULL;
+	case CERTACL_CLIENTID_EQUAL:
+		return username && strcmp(client_id, username) == 0 ? NULL
+			: "client id must equal the username (plugin_opt_clientid equal)";
+	case CERTACL_CLIENTID_PREFIX: {
+		char next = ul ? client_id[ul] : 'x';
+		bool ok = ul && strncmp(client_id, username, ul) == 0
+			&& (next == '\0' || !((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z')
+				|| (next >= '0' && next <= '9')));
+		return ok ? NULL : "client id must be the username, or start with it followed by a "
+			"separator such as '-' (plugin_opt_clientid prefix)";
+	}
+	case CERTACL_CLIENTID_OWNED: {
+		const certacl_conn *owner = conns ? conns_find(conns, client_id) : NULL;
+		if(owner && owner->live && owner->live != live
+				&& (!username || strcmp(owner->username, username) != 0)){
+			return "client id is in use by a live connection of another user "
+				"(takeover refused; plugin_opt_clientid owned)";
+		}
+		return NULL;
+	}
+	}
+	return "unknown client id binding";
+}
+
+/* Does the certificate's issuer satisfy `pin` (a DN, or sha256 of a CA in
+ * ca_file that actually signed it)? */
+static bool pin_matches(const certacl_snapshot *s, const char *pin, X509 *cert,
+		const certacl_cert_values *v)
+{
+	if(strncmp(pin, "sha256:", 7) == 0){
+		X509 *ca = snapshot_ca_by_pin(s, pin);
+		EVP_PKEY *key = ca ? X509_get0_pubkey(ca) : NULL;
+		return key && X509_check_issued(ca, cert) == X509_V_OK && X509_verify(cert, key) == 1;
+	}
+	return v->issuer_dn && strcmp(v->issuer_dn, pin) == 0;
+}
+
+static bool issuer_allowed(const certacl_snapshot *s, X509 *cert, const certacl_cert_values *v)
+{
+	if(s->opts.nissuers == 0) return true;
+	for(size_t i = 0; i < s->opts.nissuers; i++){
+		if(pin_matches(s, s->opts.issuers[i], cert, v)) return true;
+	}
+	return false;
+}
+
+/* Groups: those of the map entry, then the subject's OU and/or O entries. */
+static void collect_groups(const certacl_snapshot *s, X509 *cert, certacl_auth_result *out)
+{
+	for(size_t g = 0; out->entry && g < out->entry->ngroups && out->ngroups < CERTACL_MAX_GROUPS; g++){
+		char *copy = strdup(out->entry->groups[g]);
+		if(copy) out->groups[out->ngroups++] = copy;
+	}
+	if(s->opts.groups_from_ou){
+		out->ngroups += cert_subject_all(cert, "ou", out->groups + out->ngroups,
+				CERTACL_MAX_GROUPS - out->ngroups);
+	}
+	if(s->opts.groups_from_o){
+		out->ngroups += cert_subject_all(cert, "o", out->groups + out->ngroups,
+				CERTACL_MAX_GROUPS - out->ngroups);
+	}
+}
+
+static void decide_no_cert(const certacl_snapshot *s, const certacl_connect *c,
+		certacl_auth_result *out)
+{
+	if(s->opts.no_cert != CERTACL_NOCERT_DEFER){
+		refuse(out, "no client certificate (plugin_opt_no_cert deny)");
+		return;
+	}
+	/* The password check comes later and may fail, but an id held by another
+	 * user's live connection is refused whatever the password says. */
+	if(s->opts.clientid == CERTACL_CLIENTID_OWNED){
+		const char *why = clientid_problem(s, c->conns, c->client_id, c->username, c->live);
+		if(why){
+			refuse(out, "%s", why);
+			return;
+		}
+	}
+	out->verdict = CERTACL_AUTH_DEFER;
+	snprintf(out->why, sizeof(out->why),
+			"no client certificate: deferring to password_file or other plugins");
+}
+
+void auth_decide(const certacl_snapshot *s, const certacl_connect *c, certacl_auth_result *out)
 {
 	const certacl_options *o = &s->opts;
 	char shown[300];
 	const char *why;
-	(void)client_id;
 
 	memset(out, 0, sizeof(*out));
-	if(!cert){
-		if(o->no_cert == CERTACL_NOCERT_DEFER){
-			out->verdict = CERTACL_AUTH_DEFER;
-			snprintf(out->why, sizeof(out->why),
-					"no client certificate: deferring to password_file or other plugins");
-		}else{
-			refuse(out, "no client certificate (plugin_opt_no_cert deny)");
-		}
+	if(!c->cert){
+		decide_no_cert(s, c, out);
 		return;
 	}
-	why = identity_from_cert(cert, &o->identity, out->identity, sizeof(out->identity));
+	if(!cert_values_capture(c->cert, &out->cert)){
+		refuse(out, "out of memory reading the certificate");
+		return;
+	}
+	out->have_cert = true;
+	if(s->deny && denylist_match(s->deny, &out->cert, out->why, sizeof(out->why))){
+		out->verdict = CERTACL_AUTH_REFUSE;
+		return;
+	}
+	if(!issuer_allowed(s, c->cert, &out->cert)){
+		refuse(out, "certificate issuer '%s' is not one of the pinned issuers (plugin_opt_issuer)",
+				out->cert.issuer_dn ? out->cert.issuer_dn : "?");
+		return;
+	}
+	why = identity_from_cert(c->cert, &o->identity, out->identity, sizeof(out->identity));
 	if(why){
 		refuse(out, "%s (identity field %s)", why, id_spec_name(&o->identity));
 		return;
@@ -52,9 +159,14 @@ void auth_decide(const certacl_snapshot *s, X509 *cert,
 	if(s->map) out->entry = idmap_lookup(s->map, out->identity);
 	if(out->entry){
 		if(out->entry->username) username = out->entry->username;
+		if(out->entry->issuer && !pin_matches(s, out->entry->issuer, c->cert, &out->cert)){
+			refuse(out, "identity '%s' must be issued by '%s' (%s:%u) but its issuer is '%s'",
+					shown, out->entry->issuer, out->entry->file, out->entry->line,
+					out->cert.issuer_dn ? out->cert.issuer_dn : "?");
+			return;
+		}
 	}else if(o->unmapped == CERTACL_UNMAPPED_DENY){
-		refuse(out, "identity '%s' is not in the identity map%s", shown,
-				" (plugin_opt_unmapped deny)");
+		refuse(out, "identity '%s' is not in the identity map (plugin_opt_unmapped deny)", shown);
 		return;
 	}
 	if((why = certacl_name_problem(username, strlen(username), true))){
@@ -63,5 +175,18 @@ void auth_decide(const certacl_snapshot *s, X509 *cert,
 		return;
 	}
 	snprintf(out->username, sizeof(out->username), "%s", username);
+	if((why = clientid_problem(s, c->conns, c->client_id, out->username, c->live))){
+		refuse(out, "%s", why);
+		return;
+	}
+	collect_groups(s, c->cert, out);
 	out->verdict = CERTACL_AUTH_ALLOW;
+}
+
+void auth_result_free(certacl_auth_result *r)
+{
+	for(size_t g = 0; g < r->ngroups; g++) free(r->groups[g]);
+	r->ngroups = 0;
+	cert_values_free(&r->cert);
+	r->have_cert = false;
 }

@@ -1,18 +1,25 @@
 /* certacl: options -> a complete snapshot. Options come from plugin_opt_* lines
  * or a JSON file (plugin_opt_config) holding the same keys; every value is
  * checked here so the plugin can refuse to start with a precise message. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "certacl/config.h"
 
 #define CONFIG_FILE_MAX (16u * 1024u * 1024u)
 
-enum { SET_IDENTITY = 1, SET_MAP = 2, SET_UNMAPPED = 4, SET_NO_CERT = 8, SET_CONFIG = 16 };
+enum {
+	SET_IDENTITY = 1, SET_MAP = 2, SET_UNMAPPED = 4, SET_NO_CERT = 8, SET_CONFIG = 16,
+	SET_CLIENTID = 32, SET_DENY_LIST = 64, SET_CA_FILE = 128, SET_GROUPS_FROM = 256,
+};
 
 void options_init(certacl_options *o)
 {
@@ -27,6 +34,10 @@ void options_free(certacl_options *o)
 	free(o->identity_map);
 	free(o->deny_list);
 	free(o->config);
+	free(o->ca_file);
+	for(size_t i = 0; i < o->nissuers; i++) free(o->issuers[i]);
+	free(o->issuers);
+	idmap_free(o->inline_map);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -85,10 +96,76 @@ static bool mark_set(certacl_options *o, unsigned bit, const char *key, const ch
 	return true;
 }
 
+/* Index of value in the NULL-terminated list `words`, or -1 with err set. */
+static int pick(const char *key, const char *value, const char *const *words,
+		const char *where, certacl_error *err)
+{
+	char known[200] = "";
+	for(int i = 0; words[i]; i++){
+		if(strcmp(value, words[i]) == 0) return i;
+		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+				i ? ", " : "", words[i]);
+	}
+	certacl_error_set(err, where, 0, "%s: '%s' is not one of: %s", key, value, known);
+	return -1;
+}
+
+/* groups_from: "none", "ou", "o" or "ou,o". */
+static bool set_groups_from(certacl_options *o, const char *value, const char *where,
+		certacl_error *err)
+{
+	static const char *const words[] = { "none", "ou", "o", "ou,o", "o,ou", NULL };
+	int i = pick("groups_from", value, words, where, err);
+	if(i < 0) return false;
+	o->groups_from_ou = (i == 1 || i == 3 || i == 4);
+	o->groups_from_o = (i == 2 || i == 3 || i == 4);
+	return true;
+}
+
+static bool add_issuer(certacl_options *o, const char *value, const char *where,
+		certacl_error *err)
+{
+	const char *why;
+	if(!issuer_pin_valid(value, &why)){
+		certacl_error_set(err, where, 0, "issuer: %s", why);
+		return false;
+	}
+	char **ni = realloc(o->issuers, (o->nissuers + 1) * sizeof(char *));
+	if(!ni || !(ni[o->nissuers] = strdup(value))){
+		if(ni) o->issuers = ni;
+		certacl_error_set(err, where, 0, "out of memory");
+		return false;
+	}
+	o->issuers = ni;
+	o->nissuers++;
+	return true;
+}
+
 bool options_set(certacl_options *o, const char *key, const char *value,
 		const char *where, certacl_error *err)
 {
+	static const char *const clientid_words[] = { "owned", "equal", "prefix", "any", NULL };
+	int i;
 	if(!value) value = "";
+	if(strcmp(key, "issuer") == 0) return add_issuer(o, value, where, err);
+	if(strcmp(key, "groups_from") == 0){
+		return mark_set(o, SET_GROUPS_FROM, key, where, err)
+			&& set_groups_from(o, value, where, err);
+	}
+	if(strcmp(key, "clientid") == 0){
+		if(!mark_set(o, SET_CLIENTID, key, where, err)) return false;
+		if((i = pick(key, value, clientid_words, where, err)) < 0) return false;
+		o->clientid = (certacl_clientid)i;
+		return true;
+	}
+	if(strcmp(key, "deny_list") == 0){
+		return mark_set(o, SET_DENY_LIST, key, where, err)
+			&& set_string(&o->deny_list, value, key, where, err);
+	}
+	if(strcmp(key, "ca_file") == 0){
+		return mark_set(o, SET_CA_FILE, key, where, err)
+			&& set_string(&o->ca_file, value, key, where, err);
+	}
 	if(strcmp(key, "acl_file") == 0) return add_acl_files(o, value, where, err);
 	if(strcmp(key, "identity") == 0){
 		if(!mark_set(o, SET_IDENTITY, key, where, err)) return false;
@@ -128,7 +205,8 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 			&& set_string(&o->config, value, key, where, err);
 	}
 	certacl_error_set(err, where, 0, "unknown option '%s' (known: acl_file, identity, "
-			"identity_map, unmapped, no_cert, config)", key);
+			"identity_map, unmapped, no_cert, clientid, deny_list, issuer, ca_file, "
+			"groups_from, config)", key);
 	return false;
 }
 
@@ -161,6 +239,73 @@ static unsigned line_of(const char *text, size_t off)
 	return line;
 }
 
+/* Approximate line of a JSON item: cJSON keeps no positions, so find the
+ * n-th occurrence of the item's identity string in the text. */
+static unsigned json_item_line(const char *text, const char *needle, unsigned nth)
+{
+	const char *p = text;
+	for(unsigned i = 0; p && i <= nth; i++){
+		const char *q = strstr(p, needle);
+		if(!q) break;
+		if(i == nth) return line_of(text, (size_t)(q - text));
+		p = q + 1;
+	}
+	return 0;
+}
+
+static const char *json_str(const cJSON *obj, const char *key, bool *bad)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if(!v) return NULL;
+	if(!cJSON_IsString(v)){
+		*bad = true;
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+/* "identity_map": [ {"identity": "...", "username": "...", "groups": [...],
+ * "issuer": "..."}, ... ] — the same data as the text map, in file order. */
+static bool json_identity_map(certacl_options *o, const char *path, const char *text,
+		const cJSON *arr, certacl_error *err)
+{
+	if(o->inline_map || (o->set_mask & SET_MAP)){
+		certacl_error_set(err, path, 0, "identity_map is set more than once");
+		return false;
+	}
+	o->set_mask |= SET_MAP;
+	if(!(o->inline_map = idmap_new())){
+		certacl_error_set(err, path, 0, "out of memory");
+		return false;
+	}
+	unsigned idx = 0;
+	for(const cJSON *e = arr->child; e; e = e->next, idx++){
+		bool bad = false;
+		const char *groups[CERTACL_MAX_GROUPS];
+		size_t ng = 0;
+		const char *identity = cJSON_IsObject(e) ? json_str(e, "identity", &bad) : NULL;
+		unsigned line = identity ? json_item_line(text, identity, 0) : 0;
+		const cJSON *g = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "groups") : NULL;
+		if(g && !cJSON_IsArray(g)) bad = true;
+		for(const cJSON *gi = g ? g->child : NULL; gi && !bad; gi = gi->next){
+			if(!cJSON_IsString(gi) || ng == CERTACL_MAX_GROUPS) bad = true;
+			else groups[ng++] = gi->valuestring;
+		}
+		const char *username = cJSON_IsObject(e) ? json_str(e, "username", &bad) : NULL;
+		const char *issuer = cJSON_IsObject(e) ? json_str(e, "issuer", &bad) : NULL;
+		if(!identity || bad){
+			certacl_error_set(err, path, line, "identity_map entry %u: expected {\"identity\": "
+					"STRING, \"username\": STRING, \"groups\": [STRING...], \"issuer\": STRING}"
+					" (at most %d groups)", idx + 1, CERTACL_MAX_GROUPS);
+			return false;
+		}
+		if(!idmap_add(o->inline_map, path, line, identity, username, groups, ng, issuer, err)){
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Apply the JSON config: an object whose keys are option names without the
  * plugin_opt_ prefix; acl_file may be a string or an array of strings. */
 bool options_apply_json(certacl_options *o, const char *path, const char *text,
@@ -185,7 +330,12 @@ bool options_apply_json(certacl_options *o, const char *path, const char *text,
 			certacl_error_set(err, path, 0, "key 'config' cannot appear inside a config file");
 			goto out;
 		}
-		if(cJSON_IsArray(it) && strcmp(it->string, "acl_file") == 0){
+		if(cJSON_IsArray(it) && strcmp(it->string, "identity_map") == 0){
+			if(!json_identity_map(o, path, text, it, err)) goto out;
+			continue;
+		}
+		if(cJSON_IsArray(it) && (strcmp(it->string, "acl_file") == 0
+					|| strcmp(it->string, "issuer") == 0)){
 			for(cJSON *e = it->child; e; e = e->next){
 				if(!cJSON_IsString(e)){
 					certacl_error_set(err, where, 0, "array items must be strings");
@@ -223,6 +373,79 @@ bool options_finish(certacl_options *o, certacl_error *err)
 	return true;
 }
 
+/* Read every certificate of ca_file (PEM): the candidates for sha256 pins. */
+static bool load_cas(certacl_snapshot *s, certacl_error *err)
+{
+	if(!s->opts.ca_file) return true;
+	FILE *f = fopen(s->opts.ca_file, "r");
+	if(!f){
+		certacl_error_set(err, s->opts.ca_file, 0, "cannot open CA file: %s", strerror(errno));
+		return false;
+	}
+	s->cas = sk_X509_new_null();
+	X509 *x;
+	while(s->cas && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL){
+		if(!sk_X509_push(s->cas, x)) X509_free(x);
+	}
+	ERR_clear_error();
+	fclose(f);
+	if(!s->cas || sk_X509_num(s->cas) == 0){
+		certacl_error_set(err, s->opts.ca_file, 0, "no PEM certificate found in CA file");
+		return false;
+	}
+	return true;
+}
+
+/* Every sha256 pin must name a CA of ca_file: otherwise no certificate could
+ * ever match it, which is surely a mistake. */
+static bool check_pin(const certacl_snapshot *s, const char *pin, const char *file,
+		unsigned line, certacl_error *err)
+{
+	if(strncmp(pin, "sha256:", 7) != 0) return true;
+	if(!s->cas){
+		certacl_error_set(err, file, line, "issuer pin '%.100s' needs plugin_opt_ca_file "
+				"(the CA certificates to compare fingerprints with)", pin);
+		return false;
+	}
+	if(!snapshot_ca_by_pin(s, pin)){
+		certacl_error_set(err, file, line, "issuer pin '%.100s' matches no certificate in %s",
+				pin, s->opts.ca_file);
+		return false;
+	}
+	return true;
+}
+
+static bool check_pins(const certacl_snapshot *s, certacl_error *err)
+{
+	for(size_t i = 0; i < s->opts.nissuers; i++){
+		if(!check_pin(s, s->opts.issuers[i], "plugin_opt_issuer", 0, err)) return false;
+	}
+	for(size_t i = 0; s->map && i < idmap_count(s->map); i++){
+		const certacl_map_entry *e = idmap_entry_at(s->map, i);
+		if(e->issuer && !check_pin(s, e->issuer, e->file, e->line, err)) return false;
+	}
+	return true;
+}
+
+X509 *snapshot_ca_by_pin(const certacl_snapshot *s, const char *pin)
+{
+	char want[65], have[65];
+	size_t n = 0;
+	for(const char *p = pin + 7; *p && n < 64; p++){
+		if(*p != ':') want[n++] = (char)tolower((unsigned char)*p);
+	}
+	want[n] = '\0';
+	for(int i = 0; s->cas && i < sk_X509_num(s->cas); i++){
+		X509 *ca = sk_X509_value(s->cas, i);
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int len = 0;
+		if(!X509_digest(ca, EVP_sha256(), md, &len) || len != 32) continue;
+		for(unsigned k = 0; k < 32; k++) snprintf(have + 2*k, 3, "%02x", md[k]);
+		if(strcmp(want, have) == 0) return ca;
+	}
+	return NULL;
+}
+
 certacl_snapshot *snapshot_build(const certacl_opt_pair *opts, size_t n,
 		const char *where, certacl_error *err)
 {
@@ -245,7 +468,14 @@ certacl_snapshot *snapshot_build(const certacl_opt_pair *opts, size_t n,
 		if(!policy_add_file(s->policy, o->acl_files[i], err)) goto fail;
 	}
 	if(!policy_finish(s->policy, err)) goto fail;
-	if(o->identity_map && !(s->map = idmap_load_file(o->identity_map, err))) goto fail;
+	if(o->inline_map){
+		s->map = o->inline_map;
+		o->inline_map = NULL;
+	}else if(o->identity_map && !(s->map = idmap_load_file(o->identity_map, err))){
+		goto fail;
+	}
+	if(o->deny_list && !(s->deny = denylist_load_file(o->deny_list, err))) goto fail;
+	if(!load_cas(s, err) || !check_pins(s, err)) goto fail;
 	return s;
 fail:
 	snapshot_free(s);
@@ -258,5 +488,7 @@ void snapshot_free(certacl_snapshot *s)
 	options_free(&s->opts);
 	policy_free(s->policy);
 	idmap_free(s->map);
+	denylist_free(s->deny);
+	sk_X509_pop_free(s->cas, X509_free);
 	free(s);
 }

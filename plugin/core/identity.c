@@ -243,8 +243,24 @@ void cert_values_free(certacl_cert_values *v)
 	free(v->cn); free(v->dn); free(v->ou); free(v->o);
 	free(v->serial); free(v->sha256);
 	free(v->san_dns); free(v->san_email); free(v->san_uri);
-	free(v->issuer_dn); free(v->issuer_sha256);
+	free(v->issuer_dn);
 	memset(v, 0, sizeof(*v));
+}
+
+size_t cert_subject_all(X509 *cert, const char *field, char **out, size_t max)
+{
+	int nid = strcmp(field, "ou") == 0 ? NID_organizationalUnitName : NID_organizationName;
+	const X509_NAME *name = X509_get_subject_name(cert);
+	char buf[CERTACL_IDENTITY_MAX + 1];
+	size_t n = 0;
+	for(int pos = -1; n < max && (pos = X509_NAME_get_index_by_NID(name, nid, pos)) >= 0; ){
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, pos);
+		if(asn1_to_utf8(X509_NAME_ENTRY_get_data(e), buf, sizeof(buf))) continue;
+		if(certacl_name_problem(buf, strlen(buf), false)) continue;
+		if(!(out[n] = strdup(buf))) break;
+		n++;
+	}
+	return n;
 }
 
 void cert_values_to_subject(const certacl_cert_values *v, certacl_subject *who)

@@ -1,12 +1,13 @@
 /* certacl: the identity map, identity (exact or glob) -> username and groups.
  *
  * File format, one entry a line, first match wins:
- *     IDENTITY  USERNAME  [GROUP ...]
+ *     IDENTITY  USERNAME  [GROUP ...]  [issuer=PIN]
  * Words are separated by blanks; a word may be double-quoted ("CN=a b,O=c") with
  * \" and \\ escapes. IDENTITY may hold the globs '*' and '?' ('\' escapes them).
  * USERNAME "*" keeps the identity itself as the username. '#' starts a comment
  * line. Exact identities are found through a hash table, so a map of 100k
  * devices costs one lookup plus a scan of the (few) globs. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,32 +117,71 @@ static int split_words(const char *line, char *buf, char **words, int maxw, cons
 	}
 }
 
-static bool add_entry(certacl_idmap *m, const char *file, unsigned line, char **w, int nw,
-		certacl_error *err)
+bool issuer_pin_valid(const char *pin, const char **why)
 {
-	const char *why;
-	if(nw < 2){
-		certacl_error_set(err, file, line, "expected 'IDENTITY USERNAME [GROUP ...]'");
+	if(strncmp(pin, "sha256:", 7) == 0){
+		size_t n = 0;
+		for(const char *p = pin + 7; *p; p++){
+			if(*p == ':') continue;
+			if(!isxdigit((unsigned char)*p)){
+				*why = "sha256 pin must be hex digits (colons allowed)";
+				return false;
+			}
+			n++;
+		}
+		if(n != 64){
+			*why = "sha256 pin must have 64 hex digits";
+			return false;
+		}
+		return true;
+	}
+	if(!strchr(pin, '=')){
+		*why = "issuer pin must be 'sha256:HEX' or a DN such as 'CN=Plant CA,O=Example'";
 		return false;
 	}
-	if(nw - 2 > CERTACL_MAX_GROUPS){
+	if((*why = certacl_name_problem(pin, strlen(pin), false))) return false;
+	return true;
+}
+
+certacl_idmap *idmap_new(void)
+{
+	return calloc(1, sizeof(certacl_idmap));
+}
+
+static const char *arena_copy(arena *a, const char *s)
+{
+	return s ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+/* Validate and store one entry; exact identities also go into the hash. */
+bool idmap_add(certacl_idmap *m, const char *file, unsigned line, const char *identity,
+		const char *username, const char *const *groups, size_t ngroups,
+		const char *issuer, certacl_error *err)
+{
+	const char *why;
+	char *pattern;
+	if(ngroups > CERTACL_MAX_GROUPS){
 		certacl_error_set(err, file, line, "more than %d groups", CERTACL_MAX_GROUPS);
 		return false;
 	}
-	if((why = certacl_name_problem(w[0], strlen(w[0]), false))){
+	if((why = certacl_name_problem(identity, strlen(identity), false))){
 		certacl_error_set(err, file, line, "identity %s", why);
 		return false;
 	}
-	bool keep = strcmp(w[1], "*") == 0;
-	if(!keep && (why = certacl_name_problem(w[1], strlen(w[1]), true))){
-		certacl_error_set(err, file, line, "username '%.100s' %s", w[1], why);
+	bool keep = !username || strcmp(username, "*") == 0;
+	if(!keep && (why = certacl_name_problem(username, strlen(username), true))){
+		certacl_error_set(err, file, line, "username '%.100s' %s", username, why);
 		return false;
 	}
-	for(int g = 2; g < nw; g++){
-		if((why = certacl_name_problem(w[g], strlen(w[g]), false))){
-			certacl_error_set(err, file, line, "group name '%.100s' %s", w[g], why);
+	for(size_t g = 0; g < ngroups; g++){
+		if((why = certacl_name_problem(groups[g], strlen(groups[g]), false))){
+			certacl_error_set(err, file, line, "group name '%.100s' %s", groups[g], why);
 			return false;
 		}
+	}
+	if(issuer && !issuer_pin_valid(issuer, &why)){
+		certacl_error_set(err, file, line, "%s", why);
+		return false;
 	}
 	if(m->n == m->cap){
 		size_t ncap = m->cap ? m->cap * 2 : 64;
@@ -152,20 +192,20 @@ static bool add_entry(certacl_idmap *m, const char *file, unsigned line, char **
 	}
 	certacl_map_entry *e = &m->entries[m->n];
 	memset(e, 0, sizeof(*e));
-	e->file = file;
+	e->file = arena_copy(&m->mem, file);
 	e->line = line;
-	e->is_glob = has_glob(w[0]);
-	if(!e->is_glob) unescape_exact(w[0]);
-	e->pattern = arena_strndup(&m->mem, w[0], strlen(w[0]));
-	e->username = keep ? NULL : arena_strndup(&m->mem, w[1], strlen(w[1]));
-	e->ngroups = (size_t)(nw - 2);
-	if(!e->pattern || (!keep && !e->username)) goto oom;
-	if(e->ngroups){
-		const char **gs = arena_alloc(&m->mem, e->ngroups * sizeof(char *));
+	e->is_glob = has_glob(identity);
+	e->pattern = pattern = arena_strndup(&m->mem, identity, strlen(identity));
+	e->username = keep ? NULL : arena_copy(&m->mem, username);
+	e->issuer = arena_copy(&m->mem, issuer);
+	e->ngroups = ngroups;
+	if(!e->file || !pattern || (!keep && !e->username) || (issuer && !e->issuer)) goto oom;
+	if(!e->is_glob) unescape_exact(pattern);
+	if(ngroups){
+		const char **gs = arena_alloc(&m->mem, ngroups * sizeof(char *));
 		if(!gs) goto oom;
-		for(size_t g = 0; g < e->ngroups; g++){
-			gs[g] = arena_strndup(&m->mem, w[2+g], strlen(w[2+g]));
-			if(!gs[g]) goto oom;
+		for(size_t g = 0; g < ngroups; g++){
+			if(!(gs[g] = arena_copy(&m->mem, groups[g]))) goto oom;
 		}
 		e->groups = gs;
 	}
@@ -195,13 +235,31 @@ oom:
 	return false;
 }
 
+/* One line's words: IDENTITY USERNAME [GROUP ...] [issuer=PIN]. */
+static bool add_words(certacl_idmap *m, const char *file, unsigned line, char **w, int nw,
+		certacl_error *err)
+{
+	const char *issuer = NULL;
+	if(nw > 2 && strncmp(w[nw-1], "issuer=", 7) == 0){
+		issuer = w[nw-1] + 7;
+		nw--;
+	}
+	if(nw < 2){
+		certacl_error_set(err, file, line,
+				"expected 'IDENTITY USERNAME [GROUP ...] [issuer=PIN]'");
+		return false;
+	}
+	return idmap_add(m, file, line, w[0], w[1], (const char *const *)(w + 2),
+			(size_t)(nw - 2), issuer, err);
+}
+
 certacl_idmap *idmap_load_text(const char *name, const char *text, size_t len,
 		certacl_error *err)
 {
-	certacl_idmap *m = calloc(1, sizeof(*m));
+	certacl_idmap *m = idmap_new();
 	char *line = malloc(CERTACL_LINE_MAX + 1);
 	char *buf = malloc(CERTACL_LINE_MAX + 1);
-	const char *file = m ? arena_strndup(&m->mem, name, strlen(name)) : NULL;
+	const char *file = name;
 	if(!m || !line || !buf || !file){
 		certacl_error_set(err, name, 0, "out of memory");
 		goto fail;
@@ -228,14 +286,14 @@ certacl_idmap *idmap_load_text(const char *name, const char *text, size_t len,
 		const char *p = line;
 		while(*p == ' ' || *p == '\t') p++;
 		if(*p == '\0' || *p == '#') continue;
-		char *words[CERTACL_MAX_GROUPS + 3];
+		char *words[CERTACL_MAX_GROUPS + 4];
 		const char *why = NULL;
-		int nw = split_words(p, buf, words, CERTACL_MAX_GROUPS + 3, &why);
+		int nw = split_words(p, buf, words, CERTACL_MAX_GROUPS + 4, &why);
 		if(nw < 0){
 			certacl_error_set(err, file, lineno, "%s", why);
 			goto fail;
 		}
-		if(!add_entry(m, file, lineno, words, nw, err)) goto fail;
+		if(!add_words(m, file, lineno, words, nw, err)) goto fail;
 	}
 	free(line);
 	free(buf);

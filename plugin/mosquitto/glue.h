@@ -19,6 +19,7 @@ typedef struct certacl_plugin {
 	certacl_opt_pair *opts; /* plugin_opt_* as given at init, kept for reloads */
 	size_t nopts;
 	certacl_snapshot *snap; /* current policy: replaced whole, never edited */
+	certacl_conns *conns;   /* client ids: owner and values captured at CONNECT */
 	time_t log_second;      /* denial-log rate limit: current second ... */
 	unsigned log_lines;     /* ... lines written in it ... */
 	unsigned long log_suppressed; /* ... and lines dropped */
@@ -27,6 +28,7 @@ typedef struct certacl_plugin {
 int on_basic_auth(int event, void *event_data, void *userdata);
 int on_acl_check(int event, void *event_data, void *userdata);
 int on_reload(int event, void *event_data, void *userdata);
+int on_disconnect(int event, void *event_data, void *userdata);
 
 /* Rate-limited log line (at most CERTACL_LOG_PER_SECOND a second, then one
  * summary of what was dropped). */

@@ -85,6 +85,10 @@ int on_acl_check(int event, void *event_data, void *userdata)
 	};
 	who.vars[CERTACL_VAR_USERNAME] = mosquitto_client_username(ed->client);
 	who.vars[CERTACL_VAR_CLIENTID] = mosquitto_client_id(ed->client);
+	/* Groups and certificate values captured at CONNECT: never read the
+	 * certificate here (there is none for wills and offline sessions). */
+	conns_fill_subject(pl->conns, who.vars[CERTACL_VAR_CLIENTID],
+			who.vars[CERTACL_VAR_USERNAME], &who);
 	acl_decide(pl->snap->policy, &who, &req, &d);
 	if(d.allowed) return MOSQ_ERR_SUCCESS;
 	log_denial(pl, &who, &req, &d);

@@ -1,11 +1,21 @@
-/* certacl plugin glue, BASIC_AUTH: certificate -> username, or a refusal. The
- * broker calls this at CONNECT and again for every connected client after a
- * reload (then with the username we set and no password). */
+/* certacl plugin glue, BASIC_AUTH and DISCONNECT: certificate -> username (or a
+ * refusal), and the client table kept in step with the broker. The broker calls
+ * BASIC_AUTH at CONNECT and again for every connected client after a reload
+ * (then with the username we set and no password): a client whose certificate
+ * is now denied or unmapped is refused, which disconnects it. */
 #include <string.h>
 
 #include <openssl/x509.h>
 
 #include "glue.h"
+
+static void log_refusal(struct mosquitto *client, const char *shown_id, const char *why)
+{
+	const char *addr = mosquitto_client_address(client);
+	mosquitto_log_printf(MOSQ_LOG_NOTICE,
+			"certacl: refused CONNECT from client '%s' (address %s): %s",
+			shown_id, addr ? addr : "?", why);
+}
 
 int on_basic_auth(int event, void *event_data, void *userdata)
 {
@@ -16,36 +26,54 @@ int on_basic_auth(int event, void *event_data, void *userdata)
 	char shown_id[300], shown_sent[300];
 	(void)event;
 
+	if(!client_id){
+		log_refusal(ed->client, "", "no client id");
+		return MOSQ_ERR_AUTH;
+	}
+	certacl_escape(client_id, strlen(client_id), shown_id, sizeof(shown_id));
 	X509 *cert = mosquitto_client_certificate(ed->client);
-	auth_decide(pl->snap, cert, client_id, &res);
+	certacl_connect c = {
+		.cert = cert, .client_id = client_id, .username = ed->username,
+		.live = ed->client, .conns = pl->conns,
+	};
+	auth_decide(pl->snap, &c, &res);
 	X509_free(cert);
 
-	certacl_escape(client_id ? client_id : "", client_id ? strlen(client_id) : 0,
-			shown_id, sizeof(shown_id));
+	int rc = MOSQ_ERR_AUTH;
 	switch(res.verdict){
 	case CERTACL_AUTH_DEFER:
 		mosquitto_log_printf(MOSQ_LOG_DEBUG, "certacl: client '%s': %s", shown_id, res.why);
-		return MOSQ_ERR_PLUGIN_DEFER;
+		rc = MOSQ_ERR_PLUGIN_DEFER;
+		break;
 	case CERTACL_AUTH_REFUSE:
-		mosquitto_log_printf(MOSQ_LOG_NOTICE,
-				"certacl: refused CONNECT from client '%s' (address %s): %s", shown_id,
-				mosquitto_client_address(ed->client) ? mosquitto_client_address(ed->client) : "?",
-				res.why);
-		return MOSQ_ERR_AUTH;
+		log_refusal(ed->client, shown_id, res.why);
+		break;
 	case CERTACL_AUTH_ALLOW:
+		/* The username a certificate client sends grants nothing: note it, then
+		 * replace it (ed->username dies with mosquitto_set_username). */
+		if(ed->username && strcmp(ed->username, res.username) != 0){
+			certacl_escape(ed->username, strlen(ed->username), shown_sent, sizeof(shown_sent));
+			mosquitto_log_printf(MOSQ_LOG_DEBUG, "certacl: client '%s' sent username '%s'; "
+					"using '%s' from its certificate", shown_id, shown_sent, res.username);
+		}
+		if(mosquitto_set_username(ed->client, res.username) != MOSQ_ERR_SUCCESS
+				|| !conns_connect(pl->conns, client_id, ed->client, res.username,
+					(const char *const *)res.groups, res.ngroups, &res.cert)){
+			log_refusal(ed->client, shown_id, "out of memory");
+			break;
+		}
+		rc = MOSQ_ERR_SUCCESS;
 		break;
 	}
-	/* The username a certificate client sends grants nothing: note it, then
-	 * replace it (ed->username dies with mosquitto_set_username). */
-	if(ed->username && strcmp(ed->username, res.username) != 0){
-		certacl_escape(ed->username, strlen(ed->username), shown_sent, sizeof(shown_sent));
-		mosquitto_log_printf(MOSQ_LOG_DEBUG, "certacl: client '%s' sent username '%s'; "
-				"using '%s' from its certificate", shown_id, shown_sent, res.username);
-	}
-	if(mosquitto_set_username(ed->client, res.username) != MOSQ_ERR_SUCCESS){
-		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: refused CONNECT from client '%s': "
-				"cannot set username (out of memory)", shown_id);
-		return MOSQ_ERR_AUTH;
-	}
+	auth_result_free(&res);
+	return rc;
+}
+
+int on_disconnect(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_disconnect *ed = event_data;
+	certacl_plugin *pl = userdata;
+	(void)event;
+	conns_disconnect(pl->conns, mosquitto_client_id(ed->client), ed->client);
 	return MOSQ_ERR_SUCCESS;
 }

@@ -5,6 +5,28 @@
 
 #include "glue.h"
 
+/* Offline clients whose captured values are kept for their will and queued
+ * messages (oldest dropped first). */
+#define CERTACL_OFFLINE_MAX 100000
+
+static const struct {
+	int event;
+	MOSQ_FUNC_generic_callback cb;
+} callbacks[] = {
+	{ MOSQ_EVT_BASIC_AUTH, on_basic_auth },
+	{ MOSQ_EVT_ACL_CHECK, on_acl_check },
+	{ MOSQ_EVT_RELOAD, on_reload },
+	{ MOSQ_EVT_DISCONNECT, on_disconnect },
+};
+#define NCALLBACKS (sizeof(callbacks) / sizeof(callbacks[0]))
+
+static void unregister_all(mosquitto_plugin_id_t *id)
+{
+	for(size_t i = 0; i < NCALLBACKS; i++){
+		mosquitto_callback_unregister(id, callbacks[i].event, callbacks[i].cb, NULL);
+	}
+}
+
 int mosquitto_plugin_version(int supported_version_count, const int *supported_versions)
 {
 	for(int i = 0; i < supported_version_count; i++){
@@ -17,6 +39,7 @@ static void plugin_free(certacl_plugin *pl)
 {
 	if(!pl) return;
 	snapshot_free(pl->snap);
+	conns_free(pl->conns);
 	for(size_t i = 0; i < pl->nopts; i++){
 		free((char *)pl->opts[i].key);
 		free((char *)pl->opts[i].value);
@@ -52,6 +75,12 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		return MOSQ_ERR_NOMEM;
 	}
 	pl->id = identifier;
+	pl->conns = conns_new(CERTACL_OFFLINE_MAX);
+	if(!pl->conns){
+		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: out of memory");
+		plugin_free(pl);
+		return MOSQ_ERR_NOMEM;
+	}
 	pl->snap = snapshot_build(pl->opts, pl->nopts, "mosquitto.conf plugin_opt", &err);
 	if(!pl->snap){
 		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: %s", err.text);
@@ -59,15 +88,13 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		plugin_free(pl);
 		return MOSQ_ERR_INVAL;
 	}
-	if(mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL, pl)
-			|| mosquitto_callback_register(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL, pl)
-			|| mosquitto_callback_register(identifier, MOSQ_EVT_RELOAD, on_reload, NULL, pl)){
-		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: cannot register callbacks");
-		mosquitto_callback_unregister(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL);
-		mosquitto_callback_unregister(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
-		mosquitto_callback_unregister(identifier, MOSQ_EVT_RELOAD, on_reload, NULL);
-		plugin_free(pl);
-		return MOSQ_ERR_UNKNOWN;
+	for(size_t i = 0; i < NCALLBACKS; i++){
+		if(mosquitto_callback_register(identifier, callbacks[i].event, callbacks[i].cb, NULL, pl)){
+			mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: cannot register callbacks");
+			unregister_all(identifier);
+			plugin_free(pl);
+			return MOSQ_ERR_UNKNOWN;
+		}
 	}
 	*userdata = pl;
 	mosquitto_log_printf(MOSQ_LOG_INFO, "certacl: loaded %zu rules from %zu ACL file(s); "
@@ -82,9 +109,7 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int 
 	(void)options;
 	(void)option_count;
 	if(!pl) return MOSQ_ERR_SUCCESS;
-	mosquitto_callback_unregister(pl->id, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL);
-	mosquitto_callback_unregister(pl->id, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
-	mosquitto_callback_unregister(pl->id, MOSQ_EVT_RELOAD, on_reload, NULL);
+	unregister_all(pl->id);
 	plugin_free(pl);
 	return MOSQ_ERR_SUCCESS;
 }

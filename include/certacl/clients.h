@@ -1,0 +1,45 @@
+/* certacl: what is known about each client id: who owns it (for client-id
+ * binding) and the values captured at CONNECT (groups, certificate fields) that
+ * later decisions need, including the will and queued messages of a client that
+ * has gone offline, when no certificate is at hand. */
+#ifndef CERTACL_CLIENTS_H
+#define CERTACL_CLIENTS_H
+
+#include "certacl/identity.h"
+#include "certacl/policy.h"
+
+typedef struct certacl_conn {
+	char *client_id;
+	char *username;
+	char **groups;
+	size_t ngroups;
+	certacl_cert_values cert;
+	const void *live; /* the broker's handle while connected; NULL when offline */
+} certacl_conn;
+
+typedef struct certacl_conns certacl_conns;
+
+/* `offline_max`: how many offline clients keep their values (oldest dropped
+ * first; a dropped client's rules that need groups or certificate values then
+ * grant nothing). */
+certacl_conns *conns_new(size_t offline_max);
+void conns_free(certacl_conns *c);
+
+const certacl_conn *conns_find(const certacl_conns *c, const char *client_id);
+/* Record a successful CONNECT (or re-authentication): replaces whatever was
+ * known about client_id. Takes ownership of `cert` values (zeroed on return);
+ * copies username and groups. False on out-of-memory. */
+bool conns_connect(certacl_conns *c, const char *client_id, const void *live,
+		const char *username, const char *const *groups, size_t ngroups,
+		certacl_cert_values *cert);
+/* The connection `live` of client_id has gone: keep its values as offline. */
+void conns_disconnect(certacl_conns *c, const char *client_id, const void *live);
+size_t conns_live_count(const certacl_conns *c);
+size_t conns_count(const certacl_conns *c);
+
+/* Fill groups and certificate values of `who` from the record of client_id, if
+ * that record belongs to `username` (otherwise they stay unknown). */
+void conns_fill_subject(const certacl_conns *c, const char *client_id, const char *username,
+		certacl_subject *who);
+
+#endif
