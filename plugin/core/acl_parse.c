@@ -105,8 +105,65 @@ static bool check_filter(parse_state *st, const char *filter, bool pattern)
 	return true;
 }
 
-/* `topic [ACCESS] FILTER` or `pattern [ACCESS] FILTER`. As in mosquitto the
- * filter is the rest of the line and no keyword means readwrite. Unlike
+/* Is `w` (n bytes) a limit word, i.e. does it start like one? */
+static bool is_limit_word(const char *w, size_t n)
+{
+	return (n >= 4 && (strncmp(w, "qos<", 4) == 0 || strncmp(w, "qos=", 4) == 0))
+		|| (n >= 7 && strncmp(w, "retain=", 7) == 0);
+}
+
+/* Parse one limit word into the rule: "qos<=N" (N = 0, 1, 2) or
+ * "retain=no|only|any". */
+static bool parse_limit(parse_state *st, const char *w, size_t n, certacl_rule *rule)
+{
+	if(n == 6 && strncmp(w, "qos<=", 5) == 0 && w[5] >= '0' && w[5] <= '2'){
+		rule->max_qos = (uint8_t)(w[5] - '0');
+		return true;
+	}
+	if(strncmp(w, "retain=", 7) == 0){
+		const char *v = w + 7;
+		size_t vl = n - 7;
+		if(vl == 2 && strncmp(v, "no", 2) == 0){ rule->retain = CERTACL_RETAIN_NEVER; return true; }
+		if(vl == 4 && strncmp(v, "only", 4) == 0){ rule->retain = CERTACL_RETAIN_ONLY; return true; }
+		if(vl == 3 && strncmp(v, "any", 3) == 0){ rule->retain = CERTACL_RETAIN_ANY; return true; }
+	}
+	certacl_error_set(st->err, st->file, st->line, "invalid limit '%.*s' (write qos<=0, "
+			"qos<=1 or qos<=2, and retain=no, retain=only or retain=any)",
+			(int)(n > 64 ? 64 : n), w);
+	return false;
+}
+
+/* Take limit words off the end of `filter` (modified in place). */
+static bool parse_limits(parse_state *st, char *filter, certacl_rule *rule)
+{
+	bool seen_qos = false, seen_retain = false;
+	for(;;){
+		size_t len = strlen(filter);
+		size_t b = len;
+		while(b > 0 && !is_blank(filter[b-1])) b--;
+		if(!is_limit_word(filter + b, len - b)) return true;
+		if(b == 0){
+			certacl_error_set(st->err, st->file, st->line, "missing topic filter before '%.64s'",
+					filter);
+			return false;
+		}
+		bool q = filter[b] == 'q';
+		if((q && seen_qos) || (!q && seen_retain)){
+			certacl_error_set(st->err, st->file, st->line, "%s limit given twice",
+					q ? "qos" : "retain");
+			return false;
+		}
+		if(!parse_limit(st, filter + b, len - b, rule)) return false;
+		if(q) seen_qos = true; else seen_retain = true;
+		while(b > 0 && is_blank(filter[b-1])) b--;
+		filter[b] = '\0';
+	}
+}
+
+/* `topic [ACCESS] FILTER [LIMIT...]` or `pattern [ACCESS] FILTER [LIMIT...]`.
+ * As in mosquitto the filter is the rest of the line (inner spaces kept) and no
+ * keyword means readwrite; certacl's limit words (qos<=N, retain=no|only|any)
+ * may follow the filter. Unlike
  * mosquitto, `topic read` with nothing after it is an error, not a rule for a
  * topic called "read". */
 static bool parse_rule(parse_state *st, bool pattern, const char *text, const char *rest)
@@ -136,16 +193,22 @@ static bool parse_rule(parse_state *st, bool pattern, const char *text, const ch
 		}
 		return false;
 	}
-	if(!check_filter(st, after, pattern)) return false;
-
-	rule.file = st->file;
-	rule.line = st->line;
+	char *filter = arena_strndup(&st->p->mem, after, strlen(after));
 	rule.text = arena_strndup(&st->p->mem, text, strlen(text));
-	rule.filter = arena_strndup(&st->p->mem, after, strlen(after));
-	if(!rule.text || !rule.filter){
+	if(!rule.text || !filter){
 		certacl_error_set(st->err, st->file, st->line, "out of memory");
 		return false;
 	}
+	if(!parse_limits(st, filter, &rule)) return false;
+	if(rule.deny && (rule.max_qos != 2 || rule.retain != CERTACL_RETAIN_ANY)){
+		certacl_error_set(st->err, st->file, st->line,
+				"a deny rule takes no qos/retain limit (it denies every message)");
+		return false;
+	}
+	if(!check_filter(st, filter, pattern)) return false;
+	rule.file = st->file;
+	rule.line = st->line;
+	rule.filter = filter;
 	uint32_t root;
 	if(pattern){
 		rule.section = CERTACL_SECTION_PATTERN;
