@@ -15,6 +15,11 @@ typedef struct certacl_conn {
 	size_t ngroups;
 	certacl_cert_values cert;
 	const void *live; /* the broker's handle while connected; NULL when offline */
+	/* Audit-log rate limit of this client: window start, lines written in it,
+	 * lines suppressed in it. */
+	int64_t audit_window;
+	unsigned audit_lines;
+	unsigned long audit_suppressed;
 } certacl_conn;
 
 typedef struct certacl_conns certacl_conns;
@@ -26,6 +31,8 @@ certacl_conns *conns_new(size_t offline_max);
 void conns_free(certacl_conns *c);
 
 const certacl_conn *conns_find(const certacl_conns *c, const char *client_id);
+/* The record of client_id if it belongs to `username` (for per-client state). */
+certacl_conn *conns_get(certacl_conns *c, const char *client_id, const char *username);
 /* Record a successful CONNECT (or re-authentication): replaces whatever was
  * known about client_id. Takes ownership of `cert` values (zeroed on return);
  * copies username and groups. False on out-of-memory. */

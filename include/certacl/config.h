@@ -36,6 +36,9 @@ typedef struct certacl_options {
 	char **issuers;      /* global issuer pins: a certificate must match one */
 	size_t nissuers;
 	bool groups_from_ou, groups_from_o;
+	bool log_allowed;         /* audit allowed decisions too (debugging) */
+	unsigned stats_interval;  /* seconds between $SYS counter updates; 0 = off */
+	unsigned log_per_client;  /* audit lines per client per 10 s before summarising */
 	certacl_idmap *inline_map; /* identity_map given as a JSON array */
 	unsigned set_mask; /* single-valued keys already set (each may be set once) */
 } certacl_options;

@@ -74,6 +74,14 @@ const certacl_conn *conns_find(const certacl_conns *c, const char *client_id)
 	return r ? &r->c : NULL;
 }
 
+certacl_conn *conns_get(certacl_conns *c, const char *client_id, const char *username)
+{
+	conn_rec *r;
+	if(!client_id || !username) return NULL;
+	HASH_FIND_STR(c->by_id, client_id, r);
+	return r && strcmp(r->c.username, username) == 0 ? &r->c : NULL;
+}
+
 bool conns_connect(certacl_conns *c, const char *client_id, const void *live,
 		const char *username, const char *const *groups, size_t ngroups,
 		certacl_cert_values *cert)
@@ -138,8 +146,8 @@ size_t conns_count(const certacl_conns *c)
 void conns_fill_subject(const certacl_conns *c, const char *client_id, const char *username,
 		certacl_subject *who)
 {
-	const certacl_conn *r = conns_find(c, client_id);
-	if(!r || !username || strcmp(r->username, username) != 0) return;
+	const certacl_conn *r = conns_get((certacl_conns *)c, client_id, username);
+	if(!r) return;
 	who->groups = (const char *const *)r->groups;
 	who->ngroups = r->ngroups;
 	cert_values_to_subject(&r->cert, who);

@@ -19,12 +19,15 @@
 enum {
 	SET_IDENTITY = 1, SET_MAP = 2, SET_UNMAPPED = 4, SET_NO_CERT = 8, SET_CONFIG = 16,
 	SET_CLIENTID = 32, SET_DENY_LIST = 64, SET_CA_FILE = 128, SET_GROUPS_FROM = 256,
+	SET_LOG_ALLOWED = 512, SET_STATS = 1024, SET_LOG_PER_CLIENT = 2048,
 };
 
 void options_init(certacl_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->identity.field = CERTACL_ID_CN;
+	o->stats_interval = 10;
+	o->log_per_client = 10;
 }
 
 void options_free(certacl_options *o)
@@ -141,12 +144,43 @@ static bool add_issuer(certacl_options *o, const char *value, const char *where,
 	return true;
 }
 
+/* A whole number in [0, max]. */
+static bool set_uint(unsigned *dst, const char *key, const char *value, unsigned max,
+		const char *where, certacl_error *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(value, &end, 10);
+	if(!value[0] || *end || errno || value[0] == '-' || v > max){
+		certacl_error_set(err, where, 0, "%s: '%s' is not a whole number from 0 to %u",
+				key, value, max);
+		return false;
+	}
+	*dst = (unsigned)v;
+	return true;
+}
+
 bool options_set(certacl_options *o, const char *key, const char *value,
 		const char *where, certacl_error *err)
 {
 	static const char *const clientid_words[] = { "owned", "equal", "prefix", "any", NULL };
+	static const char *const bool_words[] = { "false", "true", NULL };
 	int i;
 	if(!value) value = "";
+	if(strcmp(key, "log_allowed") == 0){
+		if(!mark_set(o, SET_LOG_ALLOWED, key, where, err)) return false;
+		if((i = pick(key, value, bool_words, where, err)) < 0) return false;
+		o->log_allowed = i == 1;
+		return true;
+	}
+	if(strcmp(key, "stats_interval") == 0){
+		return mark_set(o, SET_STATS, key, where, err)
+			&& set_uint(&o->stats_interval, key, value, 86400, where, err);
+	}
+	if(strcmp(key, "log_per_client") == 0){
+		return mark_set(o, SET_LOG_PER_CLIENT, key, where, err)
+			&& set_uint(&o->log_per_client, key, value, 1000000, where, err);
+	}
 	if(strcmp(key, "issuer") == 0) return add_issuer(o, value, where, err);
 	if(strcmp(key, "groups_from") == 0){
 		return mark_set(o, SET_GROUPS_FROM, key, where, err)
@@ -206,7 +240,7 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 	}
 	certacl_error_set(err, where, 0, "unknown option '%s' (known: acl_file, identity, "
 			"identity_map, unmapped, no_cert, clientid, deny_list, issuer, ca_file, "
-			"groups_from, config)", key);
+			"groups_from, log_allowed, log_per_client, stats_interval, config)", key);
 	return false;
 }
 

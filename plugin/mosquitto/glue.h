@@ -12,6 +12,15 @@
 #include "certacl/auth.h"
 #include "certacl/config.h"
 
+/* Counters published under $SYS/broker/certacl/ (index by certacl_access bit
+ * position: read, write, subscribe, unsubscribe). */
+typedef struct certacl_stats {
+	unsigned long connects_allowed, connects_refused, connects_deferred;
+	unsigned long allowed[4], denied[4];
+	unsigned long reloads_ok, reloads_failed;
+	unsigned long rules, clients_live;
+} certacl_stats;
+
 /* Everything the plugin knows lives here (the plugin's userdata): with
  * per_listener_settings the broker initialises one instance per listener. */
 typedef struct certacl_plugin {
@@ -20,19 +29,26 @@ typedef struct certacl_plugin {
 	size_t nopts;
 	certacl_snapshot *snap; /* current policy: replaced whole, never edited */
 	certacl_conns *conns;   /* client ids: owner and values captured at CONNECT */
-	time_t log_second;      /* denial-log rate limit: current second ... */
+	time_t log_second;      /* global audit rate limit: current second ... */
 	unsigned log_lines;     /* ... lines written in it ... */
 	unsigned long log_suppressed; /* ... and lines dropped */
+	certacl_stats stats;
+	certacl_stats stats_published; /* as last published under $SYS */
+	time_t stats_next;      /* when to publish next */
 } certacl_plugin;
 
 int on_basic_auth(int event, void *event_data, void *userdata);
 int on_acl_check(int event, void *event_data, void *userdata);
 int on_reload(int event, void *event_data, void *userdata);
 int on_disconnect(int event, void *event_data, void *userdata);
+int on_tick(int event, void *event_data, void *userdata);
 
-/* Rate-limited log line (at most CERTACL_LOG_PER_SECOND a second, then one
- * summary of what was dropped). */
-void plugin_log_limited(certacl_plugin *pl, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Audit lines (audit.c): rate-limited per client and globally, each naming the
+ * user, client id, address, topic, access and deciding rule. */
+void audit_refused(certacl_plugin *pl, struct mosquitto *client, const char *why);
+void audit_decision(certacl_plugin *pl, struct mosquitto *client, const certacl_subject *who,
+		const certacl_request *req, const certacl_decision *d);
+/* Say how many lines of a client were suppressed, when it goes away. */
+void audit_client_gone(certacl_plugin *pl, certacl_conn *conn);
 
 #endif

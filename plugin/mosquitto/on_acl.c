@@ -1,37 +1,8 @@
 /* certacl plugin glue, ACL_CHECK: broker event -> acl_decide() -> result, plus a
  * rate-limited audit line for each denial. */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "glue.h"
-
-#define CERTACL_LOG_PER_SECOND 20
-
-void plugin_log_limited(certacl_plugin *pl, int level, const char *fmt, ...)
-{
-	time_t now = time(NULL);
-	if(now != pl->log_second){
-		if(pl->log_suppressed){
-			mosquitto_log_printf(MOSQ_LOG_NOTICE, "certacl: %lu log lines suppressed "
-					"(more than %d a second)", pl->log_suppressed, CERTACL_LOG_PER_SECOND);
-		}
-		pl->log_second = now;
-		pl->log_lines = 0;
-		pl->log_suppressed = 0;
-	}
-	if(pl->log_lines >= CERTACL_LOG_PER_SECOND){
-		pl->log_suppressed++;
-		return;
-	}
-	pl->log_lines++;
-	char line[1536];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	mosquitto_log_printf(level, "%s", line);
-}
 
 static certacl_access access_from_mosq(int access)
 {
@@ -42,28 +13,6 @@ static certacl_access access_from_mosq(int access)
 	case MOSQ_ACL_UNSUBSCRIBE: return CERTACL_UNSUBSCRIBE;
 	}
 	return 0;
-}
-
-static void log_denial(certacl_plugin *pl, const certacl_subject *who,
-		const certacl_request *req, const certacl_decision *d)
-{
-	char user[300], id[300], topic[300], why[600];
-	const char *u = who->vars[CERTACL_VAR_USERNAME];
-	const char *c = who->vars[CERTACL_VAR_CLIENTID];
-
-	certacl_escape(u ? u : "", u ? strlen(u) : 0, user, sizeof(user));
-	certacl_escape(c ? c : "", c ? strlen(c) : 0, id, sizeof(id));
-	certacl_escape(req->topic, req->topic_len, topic, sizeof(topic));
-	if(d->rule){
-		snprintf(why, sizeof(why), "%s %s:%u '%s'", certacl_reason_text(d->reason),
-				d->rule->file, d->rule->line, d->rule->text);
-	}else{
-		snprintf(why, sizeof(why), "%s", certacl_reason_text(d->reason));
-	}
-	/* Deliveries filtered on a wide subscription are routine: debug level. */
-	plugin_log_limited(pl, req->access == CERTACL_READ ? MOSQ_LOG_DEBUG : MOSQ_LOG_NOTICE,
-			"certacl: denied %s on '%s' for user '%s' client '%s': %s",
-			certacl_access_name(req->access), topic, u ? user : "(none)", id, why);
 }
 
 int on_acl_check(int event, void *event_data, void *userdata)
@@ -90,7 +39,14 @@ int on_acl_check(int event, void *event_data, void *userdata)
 	conns_fill_subject(pl->conns, who.vars[CERTACL_VAR_CLIENTID],
 			who.vars[CERTACL_VAR_USERNAME], &who);
 	acl_decide(pl->snap->policy, &who, &req, &d);
-	if(d.allowed) return MOSQ_ERR_SUCCESS;
-	log_denial(pl, &who, &req, &d);
+	unsigned bit = req.access == CERTACL_READ ? 0 : req.access == CERTACL_WRITE ? 1
+		: req.access == CERTACL_SUBSCRIBE ? 2 : 3;
+	if(d.allowed){
+		pl->stats.allowed[bit]++;
+		if(pl->snap->opts.log_allowed) audit_decision(pl, ed->client, &who, &req, &d);
+		return MOSQ_ERR_SUCCESS;
+	}
+	pl->stats.denied[bit]++;
+	audit_decision(pl, ed->client, &who, &req, &d);
 	return MOSQ_ERR_ACL_DENIED;
 }

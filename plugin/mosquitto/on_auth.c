@@ -9,14 +9,6 @@
 
 #include "glue.h"
 
-static void log_refusal(struct mosquitto *client, const char *shown_id, const char *why)
-{
-	const char *addr = mosquitto_client_address(client);
-	mosquitto_log_printf(MOSQ_LOG_NOTICE,
-			"certacl: refused CONNECT from client '%s' (address %s): %s",
-			shown_id, addr ? addr : "?", why);
-}
-
 int on_basic_auth(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_basic_auth *ed = event_data;
@@ -27,7 +19,8 @@ int on_basic_auth(int event, void *event_data, void *userdata)
 	(void)event;
 
 	if(!client_id){
-		log_refusal(ed->client, "", "no client id");
+		pl->stats.connects_refused++;
+		audit_refused(pl, ed->client, "no client id");
 		return MOSQ_ERR_AUTH;
 	}
 	certacl_escape(client_id, strlen(client_id), shown_id, sizeof(shown_id));
@@ -43,10 +36,12 @@ int on_basic_auth(int event, void *event_data, void *userdata)
 	switch(res.verdict){
 	case CERTACL_AUTH_DEFER:
 		mosquitto_log_printf(MOSQ_LOG_DEBUG, "certacl: client '%s': %s", shown_id, res.why);
+		pl->stats.connects_deferred++;
 		rc = MOSQ_ERR_PLUGIN_DEFER;
 		break;
 	case CERTACL_AUTH_REFUSE:
-		log_refusal(ed->client, shown_id, res.why);
+		pl->stats.connects_refused++;
+		audit_refused(pl, ed->client, res.why);
 		break;
 	case CERTACL_AUTH_ALLOW:
 		/* The username a certificate client sends grants nothing: note it, then
@@ -59,9 +54,11 @@ int on_basic_auth(int event, void *event_data, void *userdata)
 		if(mosquitto_set_username(ed->client, res.username) != MOSQ_ERR_SUCCESS
 				|| !conns_connect(pl->conns, client_id, ed->client, res.username,
 					(const char *const *)res.groups, res.ngroups, &res.cert)){
-			log_refusal(ed->client, shown_id, "out of memory");
+			pl->stats.connects_refused++;
+			audit_refused(pl, ed->client, "out of memory");
 			break;
 		}
+		pl->stats.connects_allowed++;
 		rc = MOSQ_ERR_SUCCESS;
 		break;
 	}
@@ -73,7 +70,12 @@ int on_disconnect(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_disconnect *ed = event_data;
 	certacl_plugin *pl = userdata;
+	const char *id = mosquitto_client_id(ed->client);
 	(void)event;
-	conns_disconnect(pl->conns, mosquitto_client_id(ed->client), ed->client);
+	const certacl_conn *conn = conns_find(pl->conns, id);
+	if(conn && conn->live == ed->client){
+		audit_client_gone(pl, conns_get(pl->conns, id, conn->username));
+	}
+	conns_disconnect(pl->conns, id, ed->client);
 	return MOSQ_ERR_SUCCESS;
 }

@@ -14,11 +14,13 @@ int on_reload(int event, void *event_data, void *userdata)
 
 	certacl_snapshot *next = snapshot_build(pl->opts, pl->nopts, "mosquitto.conf plugin_opt", &err);
 	if(!next){
+		pl->stats.reloads_failed++;
 		mosquitto_log_printf(MOSQ_LOG_ERR,
 				"certacl: reload failed, keeping the previous policy: %s", err.text);
 	}else{
 		snapshot_free(pl->snap);
 		pl->snap = next;
+		pl->stats.reloads_ok++;
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, "certacl: reloaded %zu rules from %zu ACL file(s)",
 				policy_rule_count(next->policy), next->opts.nacl_files);
 	}

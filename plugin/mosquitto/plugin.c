@@ -17,6 +17,7 @@ static const struct {
 	{ MOSQ_EVT_ACL_CHECK, on_acl_check },
 	{ MOSQ_EVT_RELOAD, on_reload },
 	{ MOSQ_EVT_DISCONNECT, on_disconnect },
+	{ MOSQ_EVT_TICK, on_tick },
 };
 #define NCALLBACKS (sizeof(callbacks) / sizeof(callbacks[0]))
 
