@@ -41,6 +41,10 @@ bool conns_connect(certacl_conns *c, const char *client_id, const void *live,
 		certacl_cert_values *cert);
 /* The connection `live` of client_id has gone: keep its values as offline. */
 void conns_disconnect(certacl_conns *c, const char *client_id, const void *live);
+/* Forget every offline client (on reload: their groups came from the old map;
+ * until they reconnect, rules that need groups or certificate values grant
+ * them nothing). */
+void conns_drop_offline(certacl_conns *c);
 size_t conns_live_count(const certacl_conns *c);
 size_t conns_count(const certacl_conns *c);
 

@@ -133,6 +133,11 @@ void conns_disconnect(certacl_conns *c, const char *client_id, const void *live)
 	}
 }
 
+void conns_drop_offline(certacl_conns *c)
+{
+	while(c->oldest_offline) rec_remove(c, c->oldest_offline);
+}
+
 size_t conns_live_count(const certacl_conns *c)
 {
 	return c->live;
@@ -146,8 +151,8 @@ size_t conns_count(const certacl_conns *c)
 void conns_fill_subject(const certacl_conns *c, const char *client_id, const char *username,
 		certacl_subject *who)
 {
-	const certacl_conn *r = conns_get((certacl_conns *)c, client_id, username);
-	if(!r) return;
+	const certacl_conn *r = conns_find(c, client_id);
+	if(!r || !username || strcmp(r->username, username) != 0) return;
 	who->groups = (const char *const *)r->groups;
 	who->ngroups = r->ngroups;
 	cert_values_to_subject(&r->cert, who);

@@ -593,25 +593,25 @@ static void check_users(lint_ctx *c)
 	free(names);
 }
 
-/* Does the entry's user get any rule: its user section, one of its groups'
- * sections, or a pattern allow? */
-static bool entry_has_rights(const certacl_policy *p, const certacl_map_entry *e)
+/* Does the entry's user get any rule: its user section or one of its groups'
+ * sections? (Callers check pattern allows once for all entries.) */
+static bool entry_has_section(const certacl_policy *p, const certacl_map_entry *e)
 {
 	if(policy_has_user(p, e->username)) return true;
 	for(size_t g = 0; g < e->ngroups; g++){
 		if(policy_has_group(p, e->groups[g])) return true;
 	}
-	return any_allow_below(p, NODE_PATTERN_ROOT, false);
+	return false;
 }
 
 /* Map entries that give a username the ACL files never mention. */
 static void check_map(lint_ctx *c)
 {
 	const certacl_idmap *m = c->s->map;
-	if(!m) return;
+	if(!m || any_allow_below(c->p, NODE_PATTERN_ROOT, false)) return;
 	for(size_t i = 0; i < idmap_count(m); i++){
 		const certacl_map_entry *e = idmap_entry_at(m, i);
-		if(!e->username || entry_has_rights(c->p, e)) continue;
+		if(!e->username || entry_has_section(c->p, e)) continue;
 		warn_at(c, e->file, e->line, c->p->nrules + i, "map-user-no-rights",
 				"'%.100s' maps to user '%.100s', which gets no rule: there is no 'user "
 				"%.100s' section, none of its groups has a section, and no pattern allows "
@@ -635,8 +635,7 @@ static void check_config(lint_ctx *c)
 				"unmapped deny without plugin_opt_identity_map refuses every certificate; "
 				"set an identity map, or unmapped allow");
 	}
-	uint32_t anon = NODE_ANON_ROOT;
-	const certacl_rule *r = first_rule_below(c->p, anon, NULL);
+	const certacl_rule *r = first_rule_below(c->p, NODE_ANON_ROOT, NULL);
 	if(r && o->no_cert == CERTACL_NOCERT_DENY){
 		warn(c, r, NULL, "anonymous-unreachable", "topic lines before the first 'user' "
 				"line (from this one on) are for clients without a username, but with "
@@ -646,7 +645,8 @@ static void check_config(lint_ctx *c)
 	}
 }
 
-/* Load order first; equal keys keep the order in which they were found. */
+/* Load order first; warnings about the same line sort by check name, so the
+ * output is the same on every run. */
 static int cmp_warning(const void *a, const void *b)
 {
 	const certacl_lint_warning *x = a, *y = b;

@@ -21,6 +21,9 @@ int on_reload(int event, void *event_data, void *userdata)
 		snapshot_free(pl->snap);
 		pl->snap = next;
 		pl->stats.reloads_ok++;
+		/* Live clients are re-authenticated by the broker right after this;
+		 * offline ones cannot be, so what they had is forgotten. */
+		conns_drop_offline(pl->conns);
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, "certacl: reloaded %zu rules from %zu ACL file(s)",
 				policy_rule_count(next->policy), next->opts.nacl_files);
 	}
