@@ -15,6 +15,7 @@ typedef struct certacl_conn {
 	size_t ngroups;
 	certacl_cert_values cert;
 	const void *live; /* the broker's handle while connected; NULL when offline */
+	int64_t claimed_at; /* unconfirmed password client: when it claimed the id */
 	/* Audit-log rate limit of this client: window start, lines written in it,
 	 * lines suppressed in it. */
 	int64_t audit_window;
@@ -39,6 +40,16 @@ certacl_conn *conns_get(certacl_conns *c, const char *client_id, const char *use
 bool conns_connect(certacl_conns *c, const char *client_id, const void *live,
 		const char *username, const char *const *groups, size_t ngroups,
 		certacl_cert_values *cert);
+/* A client without certificate was left to the password file: record that
+ * `live` claims client_id for the username it sent, unless a live connection
+ * already holds it. mosquitto 2.0 sends no event when that password check
+ * passes or fails, so the claim holds the id for CERTACL_CLAIM_GRACE seconds,
+ * and for good once the client's first ACL check confirms it (conns_confirm). */
+#define CERTACL_CLAIM_GRACE 10
+bool conns_claim(certacl_conns *c, const char *client_id, const void *live,
+		const char *username, int64_t now);
+/* The record of client_id if a live connection holds it at time `now`. */
+const certacl_conn *conns_holder(const certacl_conns *c, const char *client_id, int64_t now);
 /* The connection `live` of client_id has gone: keep its values as offline. */
 void conns_disconnect(certacl_conns *c, const char *client_id, const void *live);
 /* Forget every offline client (on reload: their groups came from the old map;
@@ -48,9 +59,12 @@ void conns_drop_offline(certacl_conns *c);
 size_t conns_live_count(const certacl_conns *c);
 size_t conns_count(const certacl_conns *c);
 
-/* Fill groups and certificate values of `who` from the record of client_id, if
- * that record belongs to `username` (otherwise they stay unknown). */
-void conns_fill_subject(const certacl_conns *c, const char *client_id, const char *username,
-		certacl_subject *who);
+/* The connection `live` of client_id made an ACL check as `username`: it is
+ * connected, so a claim it made is confirmed. Returns its record (or NULL if
+ * the record is not that user's), for conn_fill_subject. */
+const certacl_conn *conns_confirm(certacl_conns *c, const char *client_id, const void *live,
+		const char *username);
+/* Groups and certificate values of `who` from a client's record. */
+void conn_fill_subject(const certacl_conn *r, certacl_subject *who);
 
 #endif

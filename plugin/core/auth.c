@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/x509v3.h>
 
@@ -47,8 +48,8 @@ const char *clientid_problem(const certacl_snapshot *s, const certacl_conns *con
 			"separator such as '-' (plugin_opt_clientid prefix)";
 	}
 	case CERTACL_CLIENTID_OWNED: {
-		const certacl_conn *owner = conns ? conns_find(conns, client_id) : NULL;
-		if(owner && owner->live && owner->live != live
+		const certacl_conn *owner = conns ? conns_holder(conns, client_id, (int64_t)time(NULL)) : NULL;
+		if(owner && owner->live != live
 				&& (!username || strcmp(owner->username, username) != 0)){
 			return "client id is in use by a live connection of another user "
 				"(takeover refused; plugin_opt_clientid owned)";

@@ -113,6 +113,37 @@ bool conns_connect(certacl_conns *c, const char *client_id, const void *live,
 	return true;
 }
 
+const certacl_conn *conns_holder(const certacl_conns *c, const char *client_id, int64_t now)
+{
+	const certacl_conn *r = conns_find(c, client_id);
+	if(!r || !r->live) return NULL;
+	if(r->claimed_at && now - r->claimed_at >= CERTACL_CLAIM_GRACE) return NULL;
+	return r;
+}
+
+bool conns_claim(certacl_conns *c, const char *client_id, const void *live,
+		const char *username, int64_t now)
+{
+	const certacl_conn *r0 = conns_find(c, client_id);
+	if(!username) username = "";
+	if(r0 && r0->live == live && strcmp(r0->username, username) == 0) return true; /* re-auth */
+	const certacl_conn *h = conns_holder(c, client_id, now);
+	if(h && h->live != live) return true; /* held by another: refused before this */
+	if(!conns_connect(c, client_id, live, username, NULL, 0, NULL)) return false;
+	conn_rec *r;
+	HASH_FIND_STR(c->by_id, client_id, r);
+	r->c.claimed_at = now > 0 ? now : 1;
+	return true;
+}
+
+const certacl_conn *conns_confirm(certacl_conns *c, const char *client_id, const void *live,
+		const char *username)
+{
+	certacl_conn *r = conns_get(c, client_id, username);
+	if(r && r->live == live) r->claimed_at = 0;
+	return r;
+}
+
 void conns_disconnect(certacl_conns *c, const char *client_id, const void *live)
 {
 	conn_rec *r;
@@ -148,11 +179,9 @@ size_t conns_count(const certacl_conns *c)
 	return HASH_COUNT(c->by_id);
 }
 
-void conns_fill_subject(const certacl_conns *c, const char *client_id, const char *username,
-		certacl_subject *who)
+void conn_fill_subject(const certacl_conn *r, certacl_subject *who)
 {
-	const certacl_conn *r = conns_find(c, client_id);
-	if(!r || !username || strcmp(r->username, username) != 0) return;
+	if(!r) return;
 	who->groups = (const char *const *)r->groups;
 	who->ngroups = r->ngroups;
 	cert_values_to_subject(&r->cert, who);

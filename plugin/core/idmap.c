@@ -2,9 +2,9 @@
  *
  * File format, one entry a line, first match wins:
  *     IDENTITY  USERNAME  [GROUP ...]  [issuer=PIN]
- * Words are separated by blanks; a word may be double-quoted ("CN=a b,O=c") with
- * \" and \\ escapes. IDENTITY may hold the globs '*' and '?' ('\' escapes them).
- * USERNAME "*" keeps the identity itself as the username. '#' starts a comment
+ * Words are separated by blanks; a word or part of one may be double-quoted
+ * ("CN=a b,O=c", issuer="CN=Plant CA") with \" and \\ escapes. IDENTITY may
+ * hold the globs '*' and '?' ('\' escapes them). USERNAME "*" keeps the identity itself as the username. '#' starts a comment
  * line. Exact identities are found through a hash table, so a map of 100k
  * devices costs one lookup plus a scan of the (few) globs. */
 #include <ctype.h>
@@ -87,7 +87,8 @@ static void unescape_exact(char *s)
 }
 
 /* Split one line into words (quotes and escapes resolved) written into `buf`;
- * returns the word count, or -1 with *why set. */
+ * returns the word count, or -1 with *why set. As in a shell, a word may mix
+ * plain and double-quoted parts: `issuer="CN=Plant CA"` is one word. */
 static int split_words(const char *line, char *buf, char **words, int maxw, const char **why)
 {
 	int n = 0;
@@ -98,7 +99,11 @@ static int split_words(const char *line, char *buf, char **words, int maxw, cons
 		if(*p == '\0') return n;
 		if(n == maxw){ *why = "too many words on the line"; return -1; }
 		words[n++] = o;
-		if(*p == '"'){
+		while(*p && *p != ' ' && *p != '\t'){
+			if(*p != '"'){
+				*o++ = *p++;
+				continue;
+			}
 			p++;
 			while(*p && *p != '"'){
 				if(*p == '\\' && (p[1] == '"' || p[1] == '\\')) p++;
@@ -106,12 +111,6 @@ static int split_words(const char *line, char *buf, char **words, int maxw, cons
 			}
 			if(*p != '"'){ *why = "unterminated quoted word"; return -1; }
 			p++;
-			if(*p && *p != ' ' && *p != '\t'){ *why = "text right after a closing quote"; return -1; }
-		}else{
-			while(*p && *p != ' ' && *p != '\t'){
-				if(*p == '"'){ *why = "a quote inside a word (quote the whole word)"; return -1; }
-				*o++ = *p++;
-			}
 		}
 		*o++ = '\0';
 	}

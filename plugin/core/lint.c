@@ -25,6 +25,7 @@ const certacl_lint_check certacl_lint_checks[] = {
 	{ "anonymous-unreachable", "rules for clients without username, which never connect (no_cert deny)" },
 	{ "user-unsafe-name", "a user section whose name is never given to a certificate client" },
 	{ "user-unmapped", "a user section that no identity-map entry produces (unmapped deny)" },
+	{ "group-unreachable", "a group section that no map entry names (and no groups_from)" },
 	{ "map-user-no-rights", "an identity-map entry whose user gets no rule at all" },
 	{ "unmapped-deny-without-map", "unmapped deny without an identity map refuses every certificate" },
 	{ NULL, NULL },
@@ -224,18 +225,26 @@ static bool supersedes(const certacl_rule *a, const certacl_rule *b)
 	return a != b && (!identical(a, b) || a->seq < b->seq);
 }
 
-/* The earliest allow among the gathered rules that grants `bit` to b's
- * clients as far as b does. */
+/* Which covering rule to name: the same line written earlier (a duplicate)
+ * first, then one that grants all of b's access, then any. */
+static int allow_rank(const certacl_rule *a, const certacl_rule *b)
+{
+	if(identical(a, b)) return 0;
+	return (a->perms & b->perms) == b->perms ? 1 : 2;
+}
+
+/* The best-ranked, then earliest, allow among the gathered rules that grants
+ * `bit` to b's clients as far as b does. */
 static const certacl_rule *best_allow(lint_ctx *c, const certacl_rule *b, unsigned bit)
 {
 	const certacl_rule *best = NULL;
 	for(size_t i = 0; i < c->nfound; i++){
 		const certacl_rule *a = &c->p->rules[c->found[i]];
 		if(a->deny || !(a->perms & bit) || !limits_within(a, b) || !supersedes(a, b)) continue;
-		/* Prefer a rule granting all of b's access, then the earliest. */
-		bool a_all = (a->perms & b->perms) == b->perms;
-		bool best_all = best && (best->perms & b->perms) == b->perms;
-		if(!best || (a_all && !best_all) || (a_all == best_all && a->seq < best->seq)) best = a;
+		if(!best || allow_rank(a, b) < allow_rank(best, b)
+				|| (allow_rank(a, b) == allow_rank(best, b) && a->seq < best->seq)){
+			best = a;
+		}
 	}
 	return best;
 }
@@ -442,12 +451,13 @@ static void check_placeholders(lint_ctx *c)
 }
 
 /* True when the rule's text has no access keyword: the filter follows the
- * first word directly. */
+ * first word directly (limit words may follow the filter). */
 static bool no_keyword(const certacl_rule *r)
 {
 	const char *t = r->text + strcspn(r->text, " \t");
 	t += strspn(t, " \t");
-	return strcmp(t, r->filter) == 0;
+	size_t n = strlen(r->filter);
+	return strncmp(t, r->filter, n) == 0 && (t[n] == '\0' || t[n] == ' ' || t[n] == '\t');
 }
 
 /* A space in a filter is legal MQTT but nearly always a typo. */
@@ -593,6 +603,42 @@ static void check_users(lint_ctx *c)
 	free(names);
 }
 
+/* Sorted group names that map entries give (NULL on oom). */
+static const char **mapped_groups(const certacl_idmap *m, size_t *n)
+{
+	size_t total = 0, k = 0;
+	for(size_t i = 0; m && i < idmap_count(m); i++) total += idmap_entry_at(m, i)->ngroups;
+	const char **names = malloc((total ? total : 1) * sizeof(*names));
+	if(!names) return NULL;
+	for(size_t i = 0; m && i < idmap_count(m); i++){
+		const certacl_map_entry *e = idmap_entry_at(m, i);
+		for(size_t g = 0; g < e->ngroups; g++) names[k++] = e->groups[g];
+	}
+	qsort(names, k, sizeof(*names), cmp_str);
+	*n = k;
+	return names;
+}
+
+/* Group sections no client can be in: groups come only from map entries and,
+ * with plugin_opt_groups_from, from the certificate's OU/O. */
+static void check_groups(lint_ctx *c)
+{
+	const certacl_policy *p = c->p;
+	if(c->s->opts.groups_from_ou || c->s->opts.groups_from_o) return;
+	size_t n = 0;
+	const char **names = mapped_groups(c->s->map, &n);
+	if(!names){ c->oom = true; return; }
+	for(uint32_t g = p->nodes[NODE_GROUPS].first_lit; g; g = p->nodes[g].next_sib){
+		const certacl_rule *r = first_rule_below(p, g, NULL);
+		if(!r || bsearch(&r->section_name, names, n, sizeof(*names), cmp_str)) continue;
+		warn(c, r, NULL, "group-unreachable", "no client is ever in group '%.100s' (from "
+				"this line on): no identity-map entry names it and plugin_opt_groups_from "
+				"is none; add it to map entries, set plugin_opt_groups_from ou or o, or "
+				"remove the section", r->section_name);
+	}
+	free(names);
+}
+
 /* Does the entry's user get any rule: its user section or one of its groups'
  * sections? (Callers check pattern allows once for all entries.) */
 static bool entry_has_section(const certacl_policy *p, const certacl_map_entry *e)
@@ -664,6 +710,7 @@ bool lint_snapshot(const certacl_snapshot *s, certacl_lint *out)
 	check_read_all(&c);
 	check_cover(&c);
 	check_users(&c);
+	check_groups(&c);
 	check_map(&c);
 	free(c.found);
 	if(c.oom){

@@ -36,8 +36,8 @@ int on_acl_check(int event, void *event_data, void *userdata)
 	who.vars[CERTACL_VAR_CLIENTID] = mosquitto_client_id(ed->client);
 	/* Groups and certificate values captured at CONNECT: never read the
 	 * certificate here (there is none for wills and offline sessions). */
-	conns_fill_subject(pl->conns, who.vars[CERTACL_VAR_CLIENTID],
-			who.vars[CERTACL_VAR_USERNAME], &who);
+	conn_fill_subject(conns_confirm(pl->conns, who.vars[CERTACL_VAR_CLIENTID], ed->client,
+			who.vars[CERTACL_VAR_USERNAME]), &who);
 	acl_decide(pl->snap->policy, &who, &req, &d);
 	unsigned bit = req.access == CERTACL_READ ? 0 : req.access == CERTACL_WRITE ? 1
 		: req.access == CERTACL_SUBSCRIBE ? 2 : 3;

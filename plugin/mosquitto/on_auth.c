@@ -38,6 +38,11 @@ int on_basic_auth(int event, void *event_data, void *userdata)
 		mosquitto_log_printf(MOSQ_LOG_DEBUG, "certacl: client '%s': %s", shown_id, res.why);
 		pl->stats.connects_deferred++;
 		rc = MOSQ_ERR_PLUGIN_DEFER;
+		if(!conns_claim(pl->conns, client_id, ed->client, ed->username, (int64_t)time(NULL))){
+			pl->stats.connects_refused++;
+			audit_refused(pl, ed->client, "out of memory");
+			rc = MOSQ_ERR_AUTH;
+		}
 		break;
 	case CERTACL_AUTH_REFUSE:
 		pl->stats.connects_refused++;
