@@ -17,7 +17,7 @@ struct arena_chunk {
 void *arena_alloc(arena *a, size_t n)
 {
 	size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	if(need < n) return NULL; /* overflow */
+	if(need < n || need > SIZE_MAX - sizeof(arena_chunk)) return NULL; /* overflow */
 	arena_chunk *c = a->head;
 	if(!c || c->cap - c->used < need){
 		size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;

@@ -82,11 +82,13 @@ const char *certacl_name_problem(const char *s, size_t len, bool topic_safe)
 void certacl_escape(const char *in, size_t len, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	size_t o = 0, i;
 	if(outsz == 0) return;
-	for(size_t i = 0; i < len && o + 5 < outsz; i++){
+	for(i = 0; i < len; i++){
 		unsigned char c = (unsigned char)in[i];
-		if(c < 0x20 || c == 0x7F || c == '\\' || c == '\''){
+		bool esc = (c < 0x20 || c == 0x7F || c == '\\' || c == '\'');
+		if(o + (esc ? 4 : 1) + 4 > outsz) break; /* keep room for "..." and NUL */
+		if(esc){
 			out[o++] = '\\';
 			out[o++] = 'x';
 			out[o++] = hex[c >> 4];
@@ -95,7 +97,7 @@ void certacl_escape(const char *in, size_t len, char *out, size_t outsz)
 			out[o++] = (char)c;
 		}
 	}
-	if(o + 5 >= outsz && len > 0 && o < outsz - 4){
+	if(i < len && o + 4 <= outsz){
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}

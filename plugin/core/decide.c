@@ -88,41 +88,60 @@ static void walk_topic(walk *w, uint32_t node, const char *t, bool first)
 	}
 }
 
+/* Where a filter walk stands: no level matched yet, only an empty first level
+ * matched (the topic so far is "", not a valid name), or anything else. A '#'
+ * matching "the parent level" matches nothing in the first two states. */
+typedef enum { AT_ROOT, AT_EMPTY_PREFIX, AT_LEVEL } walk_pos;
+
+static walk_pos pos_after(walk_pos pos, size_t level_len)
+{
+	return pos == AT_ROOT && level_len == 0 ? AT_EMPTY_PREFIX : AT_LEVEL;
+}
+
+static void record_denies(walk *w, uint32_t node)
+{
+	for(uint32_t r = w->p->nodes[node].rule_head; r; r = w->p->rrefs[r].next){
+		const certacl_rule *rule = &w->p->rules[w->p->rrefs[r].rule];
+		if(rule->deny) w->deny = earliest(w->deny, rule);
+	}
+}
+
 /* Does a deny rule at or below `node` cover every topic that the rest of the
  * filter `f` matches? Records the earliest such deny in w->deny. */
-static void walk_deny_cover(walk *w, uint32_t node, const char *f, bool first)
+static void walk_deny_cover(walk *w, uint32_t node, const char *f, walk_pos pos)
 {
 	const pnode *n = &w->p->nodes[node];
+	bool first = (pos == AT_ROOT);
 	bool dollar = first && f && f[0] == '$';
 
-	if(n->hash && !dollar){
-		for(uint32_t r = w->p->nodes[n->hash].rule_head; r; r = w->p->rrefs[r].next){
-			const certacl_rule *rule = &w->p->rules[w->p->rrefs[r].rule];
-			if(rule->deny) w->deny = earliest(w->deny, rule);
-		}
-	}
+	if(n->hash && !dollar) record_denies(w, n->hash);
 	if(!f){
-		for(uint32_t r = n->rule_head; r; r = w->p->rrefs[r].next){
-			const certacl_rule *rule = &w->p->rules[w->p->rrefs[r].rule];
-			if(rule->deny) w->deny = earliest(w->deny, rule);
-		}
+		record_denies(w, node);
 		return;
 	}
 	size_t len = strcspn(f, "/");
 	const char *next = f[len] == '/' ? f + len + 1 : NULL;
-	if(len == 1 && f[0] == '#') return; /* only a '#' rule covers '#' */
-	if(len == 1 && f[0] == '+'){
-		if(n->plus) walk_deny_cover(w, n->plus, next, false);
+	if(len == 1 && f[0] == '#'){
+		/* Only '#' covers '#' — except where '#' cannot match the parent
+		 * level (no valid topic is ""): there "+/#" covers it too. */
+		if(pos != AT_LEVEL && n->plus && w->p->nodes[n->plus].hash){
+			record_denies(w, w->p->nodes[n->plus].hash);
+		}
 		return;
 	}
+	if(len == 1 && f[0] == '+'){
+		if(n->plus) walk_deny_cover(w, n->plus, next, AT_LEVEL);
+		return;
+	}
+	walk_pos np = pos_after(pos, len);
 	uint32_t c = policy_child(w->p, node, f, len);
-	if(c) walk_deny_cover(w, c, next, false);
-	if(n->plus && !dollar) walk_deny_cover(w, n->plus, next, false);
+	if(c) walk_deny_cover(w, c, next, np);
+	if(n->plus && !dollar) walk_deny_cover(w, n->plus, next, np);
 	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
 		size_t vl;
 		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
 		if(val && vl == len && memcmp(val, f, len) == 0){
-			walk_deny_cover(w, w->p->vedges[v].child, next, false);
+			walk_deny_cover(w, w->p->vedges[v].child, next, np);
 		}
 	}
 }
@@ -166,13 +185,16 @@ static bool any_readable(walk *w, uint32_t node, bool first)
 }
 
 /* Does some readable rule's filter overlap the rest of filter `f`? */
-static bool walk_overlap(walk *w, uint32_t node, const char *f, bool first)
+static bool walk_overlap(walk *w, uint32_t node, const char *f, walk_pos pos)
 {
 	const pnode *n = &w->p->nodes[node];
 	if(!(n->flags & NODE_SUBTREE_READ)) return false;
+	bool first = (pos == AT_ROOT);
 	bool dollar = first && f && f[0] == '$';
 
-	if(n->hash && !dollar && node_grants_read(w, n->hash)) return true;
+	/* A rule's '#' here matches the rest of f, or (f consumed) the parent
+	 * level, which is no topic when the prefix is "". */
+	if(n->hash && !dollar && (f || pos == AT_LEVEL) && node_grants_read(w, n->hash)) return true;
 	if(!f) return node_grants_read(w, node);
 
 	size_t len = strcspn(f, "/");
@@ -180,21 +202,25 @@ static bool walk_overlap(walk *w, uint32_t node, const char *f, bool first)
 	if(len == 1 && f[0] == '#') return any_readable(w, node, first);
 	bool plus = (len == 1 && f[0] == '+');
 
-	if(n->plus && !dollar && walk_overlap(w, n->plus, next, false)) return true;
+	/* f's '+' against the rule's '+' can be any non-empty level. */
+	if(n->plus && !dollar && walk_overlap(w, n->plus, next, plus ? AT_LEVEL : pos_after(pos, len))){
+		return true;
+	}
 	if(plus){
 		for(uint32_t c = n->first_lit; c; c = w->p->nodes[c].next_sib){
 			if(first && (w->p->nodes[c].flags & NODE_DOLLAR_LABEL)) continue;
-			if(walk_overlap(w, c, next, false)) return true;
+			walk_pos np = first && (w->p->nodes[c].flags & NODE_EMPTY_LABEL) ? AT_EMPTY_PREFIX : AT_LEVEL;
+			if(walk_overlap(w, c, next, np)) return true;
 		}
 	}else{
 		uint32_t c = policy_child(w->p, node, f, len);
-		if(c && walk_overlap(w, c, next, false)) return true;
+		if(c && walk_overlap(w, c, next, pos_after(pos, len))) return true;
 	}
 	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
 		size_t vl;
 		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
 		if(val && (plus || (vl == len && memcmp(val, f, len) == 0))
-				&& walk_overlap(w, w->p->vedges[v].child, next, false)){
+				&& walk_overlap(w, w->p->vedges[v].child, next, AT_LEVEL)){
 			return true;
 		}
 	}
@@ -227,13 +253,13 @@ static size_t section_roots(const certacl_policy *p, const certacl_subject *who,
 static void decide_subscribe(walk *w, const uint32_t *roots, size_t nroots,
 		certacl_decision *out)
 {
-	for(size_t i = 0; i < nroots; i++) walk_deny_cover(w, roots[i], w->topic, true);
+	for(size_t i = 0; i < nroots; i++) walk_deny_cover(w, roots[i], w->topic, AT_ROOT);
 	if(w->deny){
 		*out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w->deny };
 		return;
 	}
 	for(size_t i = 0; i < nroots; i++){
-		if(walk_overlap(w, roots[i], w->topic, true)) break;
+		if(walk_overlap(w, roots[i], w->topic, AT_ROOT)) break;
 	}
 	if(w->allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w->allow };
 	else *out = (certacl_decision){ false, CERTACL_DENIED_NO_RULE, NULL };

@@ -32,16 +32,17 @@ struct certacl_denylist {
  * leading zeros dropped. False if anything but hex digits and colons. */
 static bool norm_hex(const char *in, bool serial, char *out, size_t outsz)
 {
-	size_t o = 0;
+	size_t o = 0, digits = 0;
 	for(const char *p = in; *p; p++){
 		if(*p == ':') continue;
 		if(!isxdigit((unsigned char)*p)) return false;
+		digits++;
 		if(serial && o == 0 && *p == '0') continue;
 		if(o + 1 >= outsz) return false;
 		out[o++] = (char)tolower((unsigned char)*p);
 	}
 	if(o == 0){
-		if(!serial || outsz < 2) return false;
+		if(!serial || digits == 0 || outsz < 2) return false;
 		out[o++] = '0'; /* serial zero */
 	}
 	out[o] = '\0';

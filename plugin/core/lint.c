@@ -116,6 +116,7 @@ static const char *section_words(const certacl_rule *r, char *buf, size_t n)
 	return buf;
 }
 
+/* Same section: same kind and (for users and groups) the same name. */
 static bool same_section(const certacl_rule *a, const certacl_rule *b)
 {
 	if(a->section != b->section) return false;
@@ -138,11 +139,13 @@ static bool limits_within(const certacl_rule *a, const certacl_rule *b)
 		&& (a->retain == CERTACL_RETAIN_ANY || a->retain == b->retain);
 }
 
+/* The trie root of the section a rule was loaded into. */
 static uint32_t section_root(const certacl_policy *p, const certacl_rule *r)
 {
 	return policy_section_root(p, (certacl_section)r->section, r->section_name);
 }
 
+/* The placeholder child `var` of a node, or NODE_NONE. */
 static uint32_t var_child(const certacl_policy *p, uint32_t node, int var)
 {
 	for(uint32_t v = p->nodes[node].var_head; v; v = p->vedges[v].next){
@@ -249,6 +252,8 @@ static const certacl_rule *best_allow(lint_ctx *c, const certacl_rule *b, unsign
 	return best;
 }
 
+/* The earliest deny among the gathered rules that makes `b` useless (deny
+ * wins wherever it stands, so order only matters between identical lines). */
 static const certacl_rule *earliest_deny(lint_ctx *c, const certacl_rule *b)
 {
 	const certacl_rule *best = NULL;
@@ -290,6 +295,7 @@ static void judge_allow(lint_ctx *c, const certacl_rule *b)
 	}
 }
 
+/* Does a rule ending at `node` allow anything? */
 static bool node_has_allow(const certacl_policy *p, uint32_t node)
 {
 	for(uint32_t r = p->nodes[node].rule_head; r; r = p->rrefs[r].next){
@@ -543,6 +549,7 @@ static const certacl_rule *first_rule_below(const certacl_policy *p, uint32_t no
 	return best;
 }
 
+/* qsort/bsearch order of C strings (through pointers). */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -700,6 +707,8 @@ static int cmp_warning(const void *a, const void *b)
 	return strcmp(x->check, y->check);
 }
 
+/* Run every check, then sort the warnings into load order. The checks only
+ * read the snapshot: linting never changes what the plugin would decide. */
 bool lint_snapshot(const certacl_snapshot *s, certacl_lint *out)
 {
 	lint_ctx c = { .s = s, .p = s->policy, .out = out };
@@ -717,10 +726,11 @@ bool lint_snapshot(const certacl_snapshot *s, certacl_lint *out)
 		lint_free(out);
 		return false;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_warning);
+	if(out->n) qsort(out->items, out->n, sizeof(*out->items), cmp_warning);
 	return true;
 }
 
+/* Free the warnings (their strings) and reset the result. */
 void lint_free(certacl_lint *l)
 {
 	for(size_t i = 0; i < l->n; i++) free(l->items[i].message);

@@ -140,7 +140,8 @@ static uint32_t child_get(certacl_policy *p, uint32_t parent, const char *s, siz
 	p->edges[i] = (edge){ .label = label, .len = (uint32_t)len, .hash = h,
 		.parent = parent, .child = c };
 	p->nedges++;
-	if(s[0] == '$') p->nodes[c].flags |= NODE_DOLLAR_LABEL;
+	if(len > 0 && s[0] == '$') p->nodes[c].flags |= NODE_DOLLAR_LABEL;
+	if(len == 0) p->nodes[c].flags |= NODE_EMPTY_LABEL;
 	p->nodes[c].next_sib = p->nodes[parent].first_lit;
 	p->nodes[parent].first_lit = c;
 	return c;

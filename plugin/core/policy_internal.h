@@ -23,6 +23,7 @@ enum {
 
 #define NODE_SUBTREE_READ 1u /* some rule at or below grants READ */
 #define NODE_DOLLAR_LABEL 2u /* a literal child whose label starts with '$' */
+#define NODE_EMPTY_LABEL 4u  /* a literal child whose label is "" (as in "/a") */
 
 typedef struct pnode {
 	uint32_t plus;      /* '+' child */

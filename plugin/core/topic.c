@@ -92,31 +92,47 @@ static bool level_overlaps(const char *a, size_t al, const char *b, size_t bl)
 	return al == bl && memcmp(a, b, al) == 0;
 }
 
+/* The topic built from the levels matched so far is the empty string (which is
+ * not a valid topic name) when no level was matched yet, or only one level that
+ * is itself empty. A '#' that would match "the parent level" there matches
+ * nothing. */
+static bool prefix_is_empty(size_t k, bool first_empty)
+{
+	return k == 0 || (k == 1 && first_empty);
+}
+
 bool filter_overlaps(const char *a, const char *b)
 {
-	/* A wildcard first level matches no '$' topic: it overlaps a filter whose
-	 * first level is a '$' literal only if... never. */
+	size_t k = 0;
+	bool first_empty = false;
+
+	/* A wildcard first level matches no '$' topic. */
 	if((a[0] == '$' && (b[0] == '+' || b[0] == '#'))
 			|| (b[0] == '$' && (a[0] == '+' || a[0] == '#'))){
 		return false;
 	}
 	while(a && b){
 		size_t al = level_len(a), bl = level_len(b);
+		/* '#' against any remaining level(s): some non-empty level fits. */
 		if((al == 1 && a[0] == '#') || (bl == 1 && b[0] == '#')) return true;
 		if(!level_overlaps(a, al, b, bl)) return false;
+		if(k == 0) first_empty = (al == 0 || bl == 0);
+		k++;
 		a = next_level(a, al);
 		b = next_level(b, bl);
 	}
-	if(!a && !b) return true;
+	if(!a && !b) return !prefix_is_empty(k, first_empty);
 	/* One ended: the other overlaps only if what remains is exactly "#"
-	 * ("a/#" matches "a"). */
+	 * ("a/#" matches "a"), and the parent is a valid topic. */
 	const char *rest = a ? a : b;
-	return rest[0] == '#' && rest[1] == '\0';
+	return rest[0] == '#' && rest[1] == '\0' && !prefix_is_empty(k, first_empty);
 }
 
 bool filter_covers(const char *outer, const char *inner)
 {
 	const char *o = outer, *i = inner;
+	size_t k = 0;
+	bool first_empty = false;
 
 	/* '$' topics are matched by inner's first level only if it is a '$'
 	 * literal; then outer must name it too (wildcards skip '$'). */
@@ -126,12 +142,19 @@ bool filter_covers(const char *outer, const char *inner)
 		if(ol == 1 && o[0] == '#') return true;
 		if(!i) return false; /* inner ends earlier: outer has more levels */
 		size_t il = level_len(i);
-		if(il == 1 && i[0] == '#') return false; /* inner reaches deeper than outer */
+		if(il == 1 && i[0] == '#'){
+			/* inner matches the parent (if a valid topic) and one or more
+			 * further levels; outer (not '#') never matches the parent, and
+			 * only "+/#" matches every one-or-more remainder. */
+			return prefix_is_empty(k, first_empty) && strcmp(o, "+/#") == 0;
+		}
 		if(ol == 1 && o[0] == '+'){
 			/* covers any single level, literal or '+' */
 		}else if(il != ol || memcmp(o, i, ol) != 0){
 			return false; /* a literal covers only the same literal */
 		}
+		if(k == 0) first_empty = (il == 0);
+		k++;
 		o = next_level(o, ol);
 		i = next_level(i, il);
 	}
