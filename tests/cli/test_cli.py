@@ -1,0 +1,617 @@
+#!/usr/bin/env python3
+"""Tests of the certacl command-line tool: every subcommand, plain and JSON output,
+every exit code (0 clean/allowed, 1 warnings/denied, 2 errors/usage).
+
+Run one class:  test_cli.py Lint   (ctest runs each class as its own test)
+"""
+
+import hashlib
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
+import unittest
+
+import cli_util as u
+from cli_util import certacl, fixture
+
+h = u.harness
+SEED = u.SEED_ACL
+SPARKPLUG = os.path.join(u.EXAMPLES, "sparkplug-least-privilege")
+GROUPS_EX = os.path.join(u.EXAMPLES, "identity-map-groups")
+
+
+def lint_pairs(run):
+    """(line, check) of every warning of a `lint --json` run."""
+    return [(w["line"], w["check"]) for w in run.json()["warnings"]]
+
+
+class Lint(unittest.TestCase):
+    def test_seed_is_clean(self):
+        r = certacl("lint", "--acl-file", SEED)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("ok, 0 warnings; 6 rules in 1 ACL file", r.out)
+        j = certacl("lint", "--acl-file", SEED, "--json")
+        self.assertEqual(j.rc, 0, j)
+        d = j.json()
+        self.assertTrue(d["ok"])
+        self.assertEqual((d["errors"], d["warnings"], d["rules"]), ([], [], 6))
+        self.assertEqual(d["acl_files"], [SEED])
+
+    def test_examples_are_clean_with_their_options(self):
+        cases = [
+            ["--acl-file", os.path.join(SPARKPLUG, "acl"), "--groups-from", "o"],
+            ["--acl-file", os.path.join(GROUPS_EX, "acl"), "--identity-map",
+             os.path.join(GROUPS_EX, "identity.map"), "--unmapped", "deny"],
+            ["--acl-file", os.path.join(GROUPS_EX, "acl"), "--config",
+             os.path.join(GROUPS_EX, "certacl.json")],
+        ]
+        for args in cases:
+            r = certacl("lint", *args)
+            self.assertEqual(r.rc, 0, r)
+
+    # Every trap of fixtures/traps.acl, by line: the check that must name it.
+    TRAPS = [
+        (2, "anonymous-unreachable"), (4, "pattern-no-placeholder"), (5, "clientid-pattern"),
+        (8, "shadowed"), (9, "shadowed"), (10, "duplicate"), (11, "placeholder-in-topic"),
+        (12, "space-in-filter"), (13, "read-all"), (15, "allow-always-denied"),
+        (20, "shadowed"), (21, "allow-always-denied"), (24, "user-unsafe-name"),
+        (27, "group-unreachable"), (31, "deny-no-effect"),
+    ]
+
+    def test_traps_json(self):
+        r = certacl("lint", "--acl-file", fixture("traps.acl"), "--json")
+        self.assertEqual(r.rc, 1, r)
+        d = r.json()
+        self.assertFalse(d["ok"])
+        self.assertEqual(lint_pairs(r), self.TRAPS)
+        by_line = {w["line"]: w for w in d["warnings"]}
+        self.assertEqual(by_line[10]["other"]["line"], 9)       # duplicate of line 9
+        self.assertEqual(by_line[8]["other"]["text"], "topic read #")  # broader rule
+        self.assertEqual(by_line[15]["other"]["text"], "topic deny secret/#")
+        self.assertEqual(by_line[8]["rule"]["section"], "user")
+        self.assertEqual(by_line[8]["rule"]["name"], "alice")
+        for w in d["warnings"]:
+            self.assertEqual(w["file"], fixture("traps.acl"))
+            self.assertTrue(w["message"])
+
+    def test_traps_plain(self):
+        r = certacl("lint", "--acl-file", fixture("traps.acl"))
+        self.assertEqual(r.rc, 1, r)
+        lines = [l for l in r.out.splitlines() if ": warning: " in l]
+        self.assertEqual(len(lines), len(self.TRAPS), r)
+        for (line, check), text in zip(self.TRAPS, lines):
+            self.assertTrue(text.startswith("%s:%d: warning: " % (fixture("traps.acl"), line)), text)
+            self.assertTrue(text.endswith("[%s]" % check), text)
+        self.assertIn("certacl lint: %d warnings" % len(self.TRAPS), r.out)
+        self.assertIn("remove this line", r.out)  # warnings say what to do
+
+    def test_ignore(self):
+        r = certacl("lint", "--acl-file", fixture("traps.acl"), "--json",
+                    "--ignore", "shadowed", "--ignore", "duplicate")
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(lint_pairs(r), [t for t in self.TRAPS if t[1] not in ("shadowed", "duplicate")])
+        checks = {c for _, c in self.TRAPS}
+        args = ["lint", "--acl-file", fixture("traps.acl")]
+        for c in sorted(checks):
+            args += ["--ignore", c]
+        r = certacl(*args)
+        self.assertEqual(r.rc, 0, r)   # everything ignored: clean
+        r = certacl("lint", "--acl-file", SEED, "--ignore", "no-such-check")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("no check is called 'no-such-check'", r.err)
+
+    def test_map_checks(self):
+        r = certacl("lint", "--acl-file", fixture("users.acl"), "--identity-map",
+                    fixture("users.map"), "--unmapped", "deny", "--json")
+        self.assertEqual(r.rc, 1, r)
+        got = [(w["file"], w["line"], w["check"]) for w in r.json()["warnings"]]
+        self.assertEqual(got, [
+            (fixture("users.acl"), 6, "user-unmapped"),        # ghost: no entry gives it
+            (fixture("users.acl"), 15, "group-unreachable"),   # orphans: no entry names it
+            (fixture("users.map"), 4, "map-user-no-rights"),   # bob: no section anywhere
+        ])
+        # unmapped allow: every identity may be a username, so ghost is reachable.
+        r = certacl("lint", "--acl-file", fixture("users.acl"), "--identity-map",
+                    fixture("users.map"), "--json")
+        self.assertNotIn("user-unmapped", [c for _, c in lint_pairs(r)])
+        # groups from the certificate's OU: any group may be reached.
+        r = certacl("lint", "--acl-file", fixture("users.acl"), "--identity-map",
+                    fixture("users.map"), "--groups-from", "ou", "--json")
+        self.assertNotIn("group-unreachable", [c for _, c in lint_pairs(r)])
+
+    def test_configuration_checks(self):
+        r = certacl("lint", "--acl-file", fixture("empty.acl"), "--unmapped", "deny", "--json")
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual([(w["file"], w["line"], w["check"]) for w in r.json()["warnings"]], [
+            (fixture("empty.acl"), 0, "empty-policy"),
+            ("plugin_opt_unmapped", 0, "unmapped-deny-without-map"),
+        ])
+        r = certacl("lint", "--acl-file", fixture("empty.acl"))
+        self.assertIn("%s: warning: " % fixture("empty.acl"), r.out)
+        # no_cert defer: clients without a username exist, so anonymous rules apply.
+        r = certacl("lint", "--acl-file", fixture("traps.acl"), "--no-cert", "defer", "--json")
+        checks = [c for _, c in lint_pairs(r)]
+        self.assertNotIn("anonymous-unreachable", checks)
+        self.assertNotIn("user-unsafe-name", checks)
+        # %c is safe once client ids are bound to the username.
+        r = certacl("lint", "--acl-file", fixture("traps.acl"), "--clientid", "equal", "--json")
+        self.assertNotIn("clientid-pattern", [c for _, c in lint_pairs(r)])
+
+    def test_error(self):
+        r = certacl("lint", "--acl-file", fixture("broken.acl"))
+        self.assertEqual(r.rc, 2, r)
+        self.assertEqual(r.out.splitlines()[0],
+                         "%s:3: unknown keyword 'topci' (expected user, group, topic or pattern)"
+                         % fixture("broken.acl"))
+        j = certacl("lint", "--acl-file", fixture("broken.acl"), "--json")
+        self.assertEqual(j.rc, 2, j)
+        d = j.json()
+        self.assertFalse(d["ok"])
+        e = d["errors"][0]
+        self.assertEqual((e["file"], e["line"]), (fixture("broken.acl"), 3))
+        self.assertTrue(e["message"].startswith("unknown keyword 'topci'"))
+        # Missing file, no ACL file at all, a bad option value: the broker would not start.
+        for args in (["--acl-file", "/nonexistent/acl"], [], ["--acl-file", SEED, "--identity", "nope"]):
+            r = certacl("lint", *args, "--json")
+            self.assertEqual(r.rc, 2, r)
+            self.assertTrue(r.json()["errors"][0]["message"], r)
+
+    def test_help_and_usage(self):
+        r = certacl("lint", "--help")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Usage: certacl lint", r.out)
+        for c in ("shadowed", "read-all", "user-unmapped", "deny-no-effect"):
+            self.assertIn(c, r.out)
+        r = certacl("lint", "extra-argument", "--acl-file", SEED)
+        self.assertEqual(r.rc, 2, r)
+        r = certacl("lint", "--topic", "x", "--acl-file", SEED)
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("--topic is not an option of 'lint'", r.err)
+
+
+# Client certificates with special subjects, by cache subdirectory: (CNs, gencerts flags).
+EXTRA_CERTS = [
+    ("cli-edge", ["E1"], ["--ou", "G1", "--o", "sparkplug-edge"]),
+    ("cli-san", ["node1"], ["--client-san", "DNS:node1.example,email:n1@example.com,URI:urn:node:1"]),
+    ("cli-misc", ["Alice Smith", "hmi-3", "bad+name"], []),
+]
+
+
+class CertsMixin:
+    """Certificates of the tests: seed users plus special ones. With CERTACL_CERT_CACHE
+    (ctest) they are made once and shared under the harness's lock; the special ones
+    then come from CAs of their own, which the CLI does not mind (it verifies no chain)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = h.CertEnv(["HMI", "MyEACM", "SparkplugViewer"], prefix="certacl-cli-")
+        cache = os.environ.get("CERTACL_CERT_CACHE")
+        if not cache:
+            for _, cns, extra in EXTRA_CERTS:
+                cls.env.add_clients(cns, extra=extra)
+            return
+        import fcntl
+        with open(os.path.join(cache, ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
+            for sub, cns, extra in EXTRA_CERTS:
+                d = h._cached_certs(cache, sub, cns, "certacl CLI test CA", ["--no-server"] + extra)
+                cls.env._copy(d, cls.env.certs, cns)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.cleanup()
+
+    def cert(self, cn):
+        return self.env.cert(cn)[0]
+
+
+class Identity(CertsMixin, unittest.TestCase):
+    def test_plain(self):
+        r = certacl("identity", self.cert("HMI"), "--acl-file", SEED)
+        self.assertEqual(r.rc, 0, r)
+        for line in ("subject       CN=HMI", "issuer        CN=certacl test CA",
+                     "identity      HMI (field cn)", "username      HMI",
+                     "acl           section 'user HMI'",
+                     "result        accepted at CONNECT as user 'HMI'"):
+            self.assertIn(line, r.out)
+
+    def test_json_fields(self):
+        path = self.cert("node1")
+        r = certacl("identity", path, "--json")
+        self.assertEqual(r.rc, 0, r)
+        d = r.json()
+        with open(path) as f:
+            der = ssl.PEM_cert_to_DER_cert(f.read())
+        self.assertEqual(d["sha256"], hashlib.sha256(der).hexdigest())
+        serial = subprocess.run(["openssl", "x509", "-noout", "-serial", "-in", path],
+                                stdout=subprocess.PIPE, text=True, check=True).stdout
+        self.assertEqual(int(d["serial"], 16), int(serial.strip().split("=", 1)[1], 16))
+        self.assertEqual(d["serial"], d["serial"].lower())
+        self.assertEqual(d["san"], {"dns": ["node1.example"], "email": ["n1@example.com"],
+                                    "uri": ["urn:node:1"], "ip": []})
+        self.assertEqual((d["cn"], d["subject"], d["identity"], d["username"], d["verdict"]),
+                         ("node1", "CN=node1", "node1", "node1", "accept"))
+        self.assertIsNone(d["user_section"])  # no ACL file given
+        r = certacl("identity", path, "--identity", "san-email", "--json")
+        self.assertEqual((r.rc, r.json()["identity"], r.json()["identity_field"]),
+                         (0, "n1@example.com", "san-email"))
+
+    def test_groups_from_ou_and_o(self):
+        r = certacl("identity", self.cert("E1"), "--groups-from", "ou,o", "--json",
+                    "--acl-file", os.path.join(SPARKPLUG, "acl"))
+        self.assertEqual(r.rc, 0, r)
+        d = r.json()
+        self.assertEqual((d["ou"], d["o"], d["groups"], d["user_section"]),
+                         ("G1", "sparkplug-edge", ["G1", "sparkplug-edge"], False))
+        r = certacl("identity", self.cert("E1"), "--groups-from", "o", "--acl-file",
+                    os.path.join(SPARKPLUG, "acl"))
+        self.assertIn("groups        sparkplug-edge", r.out)
+        self.assertIn("no 'user E1' section", r.out)
+
+    def test_map(self):
+        m = ["--acl-file", fixture("users.acl"), "--identity-map", fixture("users.map"),
+             "--unmapped", "deny"]
+        r = certacl("identity", self.cert("Alice Smith"), *m, "--json")
+        self.assertEqual(r.rc, 0, r)
+        d = r.json()
+        self.assertEqual((d["identity"], d["username"], d["groups"], d["user_section"]),
+                         ("Alice Smith", "alice", ["operators"], True))
+        self.assertEqual((d["map_entry"]["file"], d["map_entry"]["line"]), (fixture("users.map"), 2))
+        r = certacl("identity", self.cert("hmi-3"), *m)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("map entry     %s:3: 'hmi-*' -> * (the identity itself)" % fixture("users.map"), r.out)
+        self.assertIn("username      hmi-3", r.out)
+        # Not in the map, unmapped deny: refused, with the plugin's reason.
+        r = certacl("identity", self.cert("HMI"), *m)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("result        refused at CONNECT: identity 'HMI' is not in the identity map "
+                      "(plugin_opt_unmapped deny)", r.out)
+        j = certacl("identity", self.cert("HMI"), *m, "--json").json()
+        self.assertEqual((j["verdict"], j["username"]), ("refuse", None))
+        self.assertIn("not in the identity map", j["why"])
+
+    def test_refusals(self):
+        r = certacl("identity", self.cert("HMI"), "--identity", "san-dns", "--json")
+        self.assertEqual((r.rc, r.json()["verdict"]), (1, "refuse"), r)
+        self.assertIn("no subjectAltName", r.json()["why"])
+        r = certacl("identity", self.cert("bad+name"))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("username 'bad+name' contains an MQTT wildcard", r.out)
+        # Client-id binding, when a client id is given.
+        r = certacl("identity", self.cert("HMI"), "--clientid", "equal", "--client-id", "other")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("client id must equal the username", r.out)
+        r = certacl("identity", self.cert("HMI"), "--clientid", "equal", "--client-id", "HMI")
+        self.assertEqual(r.rc, 0, r)
+        # Deny list: the certificate's own serial.
+        serial = certacl("identity", self.cert("MyEACM"), "--json").json()["serial"]
+        deny = self.env.write("revoked.txt", "serial %s\n" % serial)
+        r = certacl("identity", self.cert("MyEACM"), "--deny-list", deny, "--json")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("revoked.txt:1", r.json()["why"])
+
+    def test_errors(self):
+        r = certacl("identity", "/nonexistent.pem")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("cannot open certificate", r.err)
+        r = certacl("identity", fixture("traps.acl"), "--json")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("no certificate found", r.json()["error"]["message"])
+        self.assertEqual(certacl("identity").rc, 2)
+        self.assertEqual(certacl("identity", self.cert("HMI"), self.cert("MyEACM")).rc, 2)
+        r = certacl("identity", self.cert("HMI"), "--acl-file", fixture("broken.acl"))
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("broken.acl:3: unknown keyword", r.err)
+        r = certacl("identity", "--help")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Usage: certacl identity CERT.pem", r.out)
+
+
+class Explain(CertsMixin, unittest.TestCase):
+    def test_allowed_plain(self):
+        r = certacl("explain", "--acl-file", SEED, "--user", "HMI", "--topic", "STATE/host1",
+                    "--access", "write")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out.splitlines(), [
+            "allowed: write 'STATE/host1' by user 'HMI', qos 0",
+            "  reason: allowed by rule",
+            "  rule: %s:10: topic readwrite STATE/+" % SEED,
+        ])
+
+    def test_denied_no_rule(self):
+        r = certacl("explain", "--acl-file", SEED, "--user", "SparkplugViewer",
+                    "--topic", "spBv1.0/G1/NDATA/E1", "--access", "write", "--qos", "1")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("denied: write 'spBv1.0/G1/NDATA/E1' by user 'SparkplugViewer', qos 1", r.out)
+        self.assertIn("reason: no rule matched", r.out)
+        self.assertNotIn("rule:", r.out.replace("no rule matched", ""))
+
+    def test_json(self):
+        r = certacl("explain", "--acl-file", SEED, "--user", "MyEACM", "--client-id", "eacm-1",
+                    "--topic", "spBv1.0/#", "--access", "subscribe", "--qos", "1", "--json")
+        self.assertEqual(r.rc, 0, r)
+        d = r.json()
+        self.assertEqual((d["allowed"], d["reason"], d["user"], d["client_id"], d["access"],
+                          d["topic"], d["qos"], d["retain"]),
+                         (True, "allowed-by-rule", "MyEACM", "eacm-1", "subscribe", "spBv1.0/#", 1, False))
+        self.assertEqual(d["rule"], {"file": SEED, "line": 3, "text": "topic readwrite spBv1.0/#",
+                                     "section": "user", "name": "MyEACM", "filter": "spBv1.0/#",
+                                     "access": "readwrite"})
+        r = certacl("explain", "--acl-file", SEED, "--topic", "STATE/x", "--access", "read", "--json")
+        self.assertEqual(r.rc, 1, r)
+        d = r.json()
+        self.assertEqual((d["allowed"], d["reason"], d["rule"], d["user"]),
+                         (False, "no-rule-matched", None, None))
+
+    def test_deny_rule_group_and_patterns(self):
+        acl = fixture("traps.acl")
+        r = certacl("explain", "--acl-file", acl, "--user", "alice", "--topic", "secret/thing",
+                    "--access", "read")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("reason: denied by rule", r.out)
+        self.assertIn("rule: %s:16: topic deny secret/#" % acl, r.out)
+        # %c pattern: only with the matching client id.
+        q = ["explain", "--acl-file", acl, "--user", "bob", "--topic", "devices/c9/cmd", "--access", "read"]
+        self.assertEqual(certacl(*q, "--client-id", "c9").rc, 0)
+        self.assertEqual(certacl(*q, "--client-id", "c8").rc, 1)
+        self.assertEqual(certacl(*q).rc, 1)  # no client id: %c grants nothing
+        # group: with --group only.
+        q = ["explain", "--acl-file", acl, "--user", "zed", "--topic", "g/x", "--access", "read"]
+        self.assertEqual(certacl(*q).rc, 1)
+        r = certacl(*q, "--group", "nobody", "--json")
+        self.assertEqual((r.rc, r.json()["rule"]["section"], r.json()["groups"]), (0, "group", ["nobody"]))
+        # A client without username gets the rules before the first user line.
+        r = certacl("explain", "--acl-file", acl, "--topic", "public/x", "--access", "read")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("by a client without username", r.out)
+
+    def test_cert_placeholders_limits(self):
+        sp = ["--acl-file", os.path.join(SPARKPLUG, "acl"), "--groups-from", "o"]
+        e1 = self.cert("E1")
+        r = certacl("explain", *sp, "--cert", e1, "--topic", "spBv1.0/G1/NDATA/E1",
+                    "--access", "write", "--qos", "1")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("certificate %s: identity 'E1' -> user 'E1', groups sparkplug-edge" % e1, r.out)
+        self.assertIn("pattern write spBv1.0/%{ou}/NDATA/%{cn} qos<=1 retain=no", r.out)
+        # another node's topic, a retained publish, QoS 2: denied.
+        self.assertEqual(certacl("explain", *sp, "--cert", e1, "--topic", "spBv1.0/G1/NDATA/E2",
+                                 "--access", "write").rc, 1)
+        r = certacl("explain", *sp, "--cert", e1, "--topic", "spBv1.0/G1/NDATA/E1",
+                    "--access", "write", "--retain", "--json")
+        self.assertEqual((r.rc, r.json()["reason"], r.json()["retain"]), (1, "limit", True), r)
+        r = certacl("explain", *sp, "--cert", e1, "--topic", "spBv1.0/G1/NDATA/E1",
+                    "--access", "write", "--qos", "2", "--json")
+        self.assertEqual((r.rc, r.json()["reason"]), (1, "limit"), r)
+        # the group from O: read STATE.
+        r = certacl("explain", *sp, "--cert", e1, "--topic", "STATE/scada1", "--access", "read", "--json")
+        self.assertEqual((r.rc, r.json()["groups"], r.json()["rule"]["name"]),
+                         (0, ["sparkplug-edge"], "sparkplug-edge"), r)
+
+    def test_cert_refused_at_connect(self):
+        r = certacl("explain", "--acl-file", fixture("users.acl"), "--identity-map",
+                    fixture("users.map"), "--unmapped", "deny", "--cert", self.cert("HMI"),
+                    "--topic", "plant/line/1", "--access", "read")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("reason: refused at CONNECT: identity 'HMI' is not in the identity map", r.out)
+        r = certacl("explain", "--acl-file", fixture("users.acl"), "--identity-map",
+                    fixture("users.map"), "--cert", self.cert("Alice Smith"), "--topic",
+                    "plant/line/1", "--access", "read", "--json")
+        self.assertEqual(r.rc, 0, r)
+        d = r.json()
+        self.assertEqual((d["user"], d["identity"], d["groups"]), ("alice", "Alice Smith", ["operators"]))
+        r = certacl("explain", "--acl-file", SEED, "--cert", self.cert("HMI"), "--topic", "x",
+                    "--access", "read", "--clientid", "equal", "--client-id", "other", "--json")
+        self.assertEqual((r.rc, r.json()["reason"]), (1, "refused-at-connect"), r)
+
+    def test_special_answers(self):
+        q = ["explain", "--acl-file", SEED, "--user", "HMI"]
+        r = certacl(*q, "--topic", "anything/#", "--access", "unsubscribe", "--json")
+        self.assertEqual((r.rc, r.json()["reason"]), (0, "unsubscribe"))
+        r = certacl(*q, "--topic", "STATE/#/x", "--access", "subscribe", "--json")
+        self.assertEqual((r.rc, r.json()["reason"]), (1, "bad-topic"))
+        r = certacl(*q, "--topic", "$share/g/STATE/x", "--access", "write", "--json")
+        self.assertEqual((r.rc, r.json()["reason"]), (1, "share-topic"))
+
+    def test_usage_and_errors(self):
+        base = ["explain", "--acl-file", SEED]
+        for args, msg in [
+            (["--access", "read"], "--topic is required"),
+            (["--topic", "a"], "--access is required"),
+            (["--topic", "a", "--access", "publish"], "--access: expected read"),
+            (["--topic", "a", "--access", "read", "--qos", "3"], "--qos: expected 0, 1 or 2"),
+            (["--topic", "a", "--access", "read", "--user", "u", "--cert", "c.pem"], "exclude each other"),
+            (["--topic", "a", "--access", "read", "--topic", "b"], "--topic is given more than once"),
+            (["--topic", "a", "--access", "read", "--retain=1"], "--retain takes no value"),
+            (["--topic", "a", "--access", "read", "--batch", "x"], "--batch takes its questions"),
+            (["--topic", "a", "--access", "read", "--user"], "--user needs a value"),
+            (["--topic", "a", "--access", "read", "-x"], "unknown flag '-x'"),
+        ]:
+            r = certacl(*base, *args)
+            self.assertEqual(r.rc, 2, r)
+            self.assertIn(msg, r.err, r)
+            j = certacl(*base, *args, "--json")
+            self.assertEqual(j.rc, 2, j)
+            self.assertIn(msg, j.json()["error"]["text"])
+        r = certacl("explain", "--acl-file", fixture("broken.acl"), "--topic", "a", "--access", "read")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("broken.acl:3:", r.err)
+        r = certacl("explain", "--acl-file", SEED, "--cert", "/nonexistent.pem", "--topic", "a",
+                    "--access", "read", "--json")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("cannot open certificate", r.json()["error"]["message"])
+        r = certacl("explain", "--help")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("--batch FILE", r.out)
+
+
+class Batch(CertsMixin, unittest.TestCase):
+    def test_seed_passes(self):
+        r = certacl("explain", "--acl-file", SEED, "--batch", fixture("seed.batch"))
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out, "11 passed, 0 failed\n")
+        r = certacl("explain", "--acl-file", SEED, "--batch", fixture("seed.batch"), "--verbose")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out.count(": ok: expected "), 11)
+        j = certacl("explain", "--acl-file", SEED, "--batch", fixture("seed.batch"), "--json")
+        self.assertEqual(j.rc, 0, j)
+        d = j.json()
+        self.assertEqual((d["passed"], d["failed"], d["errors"], len(d["results"])), (11, 0, 0, 11))
+        self.assertTrue(all(x["ok"] for x in d["results"]))
+        self.assertEqual(d["results"][0]["line"], 3)
+        self.assertEqual(d["results"][7]["topic"], "STATE/host1/extra")  # quoted value
+
+    def test_mismatches(self):
+        f = fixture("seed-mismatch.batch")
+        r = certacl("explain", "--acl-file", SEED, "--batch", f)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("%s:3: FAILED: expected deny, got allow" % f, r.out)
+        self.assertIn("%s:4: FAILED: expected allow, got deny" % f, r.out)
+        self.assertIn("rule: %s:10: topic readwrite STATE/+" % SEED, r.out)
+        self.assertNotIn("%s:2:" % f, r.out)
+        self.assertTrue(r.out.endswith("1 passed, 2 failed\n"), r)
+        d = certacl("explain", "--acl-file", SEED, "--batch", f, "--json").json()
+        self.assertEqual([(x["line"], x["expected"], x["ok"]) for x in d["results"]],
+                         [(2, "allow", True), (3, "deny", False), (4, "allow", False)])
+
+    def test_errors(self):
+        f = fixture("batch-errors.batch")
+        r = certacl("explain", "--acl-file", SEED, "--batch", f)
+        self.assertEqual(r.rc, 2, r)
+        for line, msg in [(2, "expected 'allow' or 'deny' first"), (3, "unknown key 'colour'"),
+                          (4, "access: expected read, write"), (5, "access= and topic= are required"),
+                          (6, "user= and cert= exclude each other"), (7, "unterminated quoted value")]:
+            self.assertIn("%s:%d: error: %s" % (f, line, msg), r.out)
+        self.assertTrue(r.out.endswith("1 passed, 0 failed, 6 errors\n"), r)
+        d = certacl("explain", "--acl-file", SEED, "--batch", f, "--json").json()
+        self.assertEqual([e["line"] for e in d["error_lines"]], [2, 3, 4, 5, 6, 7])
+        self.assertEqual(certacl("explain", "--acl-file", SEED, "--batch", "/nonexistent").rc, 2)
+        empty = self.env.write("empty.batch", "# nothing\n")
+        r = certacl("explain", "--acl-file", SEED, "--batch", empty)
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("no questions", r.out)
+
+    def test_certs_relative_and_stdin(self):
+        d = tempfile.mkdtemp(prefix="certacl-cli-batch-")
+        try:
+            shutil.copy(self.cert("E1"), os.path.join(d, "E1.pem"))
+            text = ("allow cert=E1.pem client=E1 access=write topic=spBv1.0/G1/NDATA/E1 qos=1\n"
+                    "deny  cert=E1.pem client=E1 access=write topic=spBv1.0/G1/NDATA/E1 retain=1\n"
+                    "deny  cert=E1.pem access=write topic=spBv1.0/G1/NCMD/E1\n"
+                    "allow cert=E1.pem access=read topic=spBv1.0/G1/NCMD/E1\n"
+                    "allow user=scada1 group=sparkplug-host access=write topic=spBv1.0/G1/NCMD/E1\n")
+            path = os.path.join(d, "edge.batch")
+            with open(path, "w") as f:
+                f.write(text)
+            sp = ["--acl-file", os.path.join(SPARKPLUG, "acl"), "--groups-from", "o"]
+            r = certacl("explain", *sp, "--batch", path, cwd="/")
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(r.out, "5 passed, 0 failed\n")
+            # From standard input: paths are taken as they are (here: relative to cwd).
+            r = certacl("explain", *sp, "--batch", "-", stdin=text, cwd=d)
+            self.assertEqual((r.rc, r.out), (0, "5 passed, 0 failed\n"), r)
+            r = certacl("explain", *sp, "--batch", "-", stdin=text, cwd="/")
+            self.assertEqual(r.rc, 2, r)
+            self.assertIn("(stdin):1: error: E1.pem: cannot open certificate", r.out)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class Options(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="certacl-cli-opts-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, name, text):
+        p = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def conf(self, extra=""):
+        """A broker configuration in the style of the acl-examples, certacl options
+        spread over the main file and an include_dir."""
+        self.write("conf.d/10-more.conf", "plugin_opt_groups_from   o   \n" + extra)
+        return self.write("mosquitto.conf", "\n".join([
+            "per_listener_settings false",
+            "listener 8883",
+            "plugin /usr/lib/x86_64-linux-gnu/mosquitto/mosquitto_dynamic_security.so",
+            "plugin_opt_config_file /nonexistent/dynsec.json",
+            "plugin /usr/lib/x86_64-linux-gnu/mosquitto/certacl.so",
+            "plugin_opt_acl_file %s" % os.path.join(SPARKPLUG, "acl"),
+            "\tplugin_opt_identity cn",
+            "# plugin_opt_bogus commented out",
+            "include_dir %s" % os.path.join(self.dir, "conf.d"),
+            "",
+        ]))
+
+    def test_mosquitto_conf(self):
+        conf = self.conf()
+        r = certacl("lint", "--mosquitto-conf", conf)
+        self.assertEqual(r.rc, 0, r)   # groups_from o came from the include_dir
+        # a command-line option replaces the configuration's value of that key
+        r = certacl("lint", "--mosquitto-conf", conf, "--groups-from", "none", "--json")
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual({c for _, c in lint_pairs(r)}, {"group-unreachable"})
+        r = certacl("lint", "--mosquitto-conf", conf, "--acl-file", SEED, "--json")
+        self.assertEqual((r.rc, r.json()["acl_files"]), (0, [SEED]))
+        r = certacl("explain", "--mosquitto-conf", conf, "--user", "scada1", "--topic",
+                    "STATE/scada1", "--access", "write", "--retain", "--qos", "1")
+        self.assertEqual(r.rc, 0, r)
+        # an error in the configuration names its file and line
+        conf = self.conf("plugin_opt_colour blue\n")
+        r = certacl("lint", "--mosquitto-conf", conf)
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("%s:2: unknown option 'colour'" % os.path.join(self.dir, "conf.d", "10-more.conf"), r.out)
+
+    def test_mosquitto_conf_problems(self):
+        plain = self.write("plain.conf", "listener 1883\nplugin_opt_acl_file x\n")
+        r = certacl("lint", "--mosquitto-conf", plain)
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("no 'plugin' line whose path ends in certacl.so", r.out)
+        self.assertEqual(certacl("lint", "--mosquitto-conf", "/nonexistent.conf").rc, 2)
+        twice = self.write("twice.conf", "plugin /x/certacl.so\nplugin_opt_acl_file %s\n"
+                           "plugin /y/certacl.so\nplugin_opt_acl_file /nonexistent\n" % SEED)
+        r = certacl("lint", "--mosquitto-conf", twice)
+        self.assertEqual(r.rc, 0, r)   # the first certacl plugin's options only
+        self.assertIn("using the options of the first", r.err)
+
+    def test_generic_options(self):
+        # any --some-key VALUE reaches the core as (some_key, VALUE); --key=value works too
+        r = certacl("lint", "--acl-file=%s" % SEED, "--log-per-client", "5", "--stats-interval=0")
+        self.assertEqual(r.rc, 0, r)
+        r = certacl("lint", "--acl-file", SEED, "--some-key", "1")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("command line (--some-key): unknown option 'some_key'", r.out)
+        r = certacl("lint", "--acl-file", SEED, "--identity", "cn", "--identity", "dn")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("identity is set more than once", r.out)
+        j = self.write("c.json", '{"acl_file": ["%s"], "identity": "cn"}' % SEED)
+        self.assertEqual(certacl("lint", "--config", j).rc, 0)
+        bad = self.write("bad.json", '{"acl_file": "%s",\n "identity": }' % SEED)
+        r = certacl("lint", "--config", bad, "--json")
+        self.assertEqual(r.rc, 2, r)
+        self.assertEqual(r.json()["errors"][0]["file"], bad)
+
+    def test_main(self):
+        r = certacl()
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("Usage: certacl COMMAND", r.err)
+        r = certacl("--help")
+        self.assertEqual(r.rc, 0, r)
+        for word in ("lint", "identity", "explain", "Exit status"):
+            self.assertIn(word, r.out)
+        r = certacl("frobnicate")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("unknown command 'frobnicate'", r.err)
+        r = certacl("--version")
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(r.out.startswith("certacl "))
+
+
+if __name__ == "__main__":
+    u.main()

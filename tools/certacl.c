@@ -1,0 +1,60 @@
+/* certacl command-line tool: lint a configuration, show who a certificate is,
+ * explain a decision. Built on the same core as the plugin (libcertacl_core),
+ * so every answer is the plugin's answer. This file dispatches subcommands. */
+#include <string.h>
+
+#include "cli.h"
+
+const char cli_options_help[] =
+"Plugin options (the broker's plugin_opt_KEY lines; KEY's '_' written as '-'):\n"
+"  --acl-file FILE         an ACL file (repeatable, or FILE,FILE,...)\n"
+"  --identity FIELD        cn, dn, san-dns, san-email, san-uri[:N], serial, sha256\n"
+"  --identity-map FILE     identity -> username [groups] mapping file\n"
+"  --unmapped allow|deny   identities missing from the map: as-is, or refused\n"
+"  --no-cert deny|defer    clients without a certificate\n"
+"  --config FILE.json      a JSON file holding any of these options\n"
+"  --KEY VALUE             any other plugin_opt_KEY, passed on as it is\n"
+"  --mosquitto-conf FILE   read the plugin_opt_* lines that follow the certacl.so\n"
+"                          'plugin' line of a broker configuration (include_dir is\n"
+"                          followed); an option also given on the command line\n"
+"                          replaces the configuration's values for that key\n"
+"  --json                  machine-readable output (a JSON document on stdout)\n"
+"  -h, --help              this text\n";
+
+static const char main_help[] =
+"Usage: certacl COMMAND [OPTIONS]\n"
+"\n"
+"Check a certacl configuration before the broker loads it, with the plugin's own code.\n"
+"\n"
+"Commands:\n"
+"  lint       load the configuration as the plugin does; report errors and traps\n"
+"  identity   show a certificate's fields, its identity, user and groups, or why\n"
+"             the plugin would refuse it at CONNECT\n"
+"  explain    decide one request (or a batch file of them) and show the deciding rule\n"
+"\n"
+"Run 'certacl COMMAND --help' for each command's options.\n"
+"\n"
+"Exit status (every command):\n"
+"  0  clean / allowed / accepted / every batch line as expected\n"
+"  1  warnings / denied / refused / some batch line not as expected\n"
+"  2  usage error, or a configuration, policy or input that cannot be loaded\n";
+
+/* Dispatch to the subcommand; no subcommand is a usage error (exit 2). */
+int main(int argc, char **argv)
+{
+	if(argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+			|| strcmp(argv[1], "help") == 0){
+		fputs(main_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_ERROR : CLI_OK;
+	}
+	if(strcmp(argv[1], "--version") == 0){
+		printf("certacl %s\n", CERTACL_VERSION);
+		return CLI_OK;
+	}
+	if(strcmp(argv[1], "lint") == 0) return cmd_lint(argc - 2, argv + 2);
+	if(strcmp(argv[1], "identity") == 0) return cmd_identity(argc - 2, argv + 2);
+	if(strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
+	fprintf(stderr, "certacl: unknown command '%s' (expected lint, identity or explain; "
+			"see 'certacl --help')\n", argv[1]);
+	return CLI_ERROR;
+}
