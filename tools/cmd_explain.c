@@ -128,6 +128,7 @@ static const char *reason_code(const cli_answer *ans)
 	case CERTACL_DENIED_LIMIT: return "limit";
 	case CERTACL_DENIED_BAD_TOPIC: return "bad-topic";
 	case CERTACL_DENIED_SHARE: return "share-topic";
+	case CERTACL_DENIED_TOO_MANY_GROUPS: return "too-many-groups";
 	}
 	return "other";
 }

@@ -29,9 +29,8 @@ typedef struct certacl_id_spec {
 bool id_spec_parse(const char *s, certacl_id_spec *out);
 const char *id_spec_name(const certacl_id_spec *spec);
 
-/* Values of one certificate, captured at CONNECT. NULL members are absent.
- * Each is a NUL-free, valid UTF-8 copy (fields that were not are left NULL and
- * listed in `bad_fields`). */
+/* Values of one certificate, captured at CONNECT. NULL members are absent or
+ * unusable: each present one is a NUL-free, valid UTF-8 copy. */
 typedef struct certacl_cert_values {
 	char *cn, *dn, *ou, *o, *serial, *sha256;
 	char *san_dns, *san_email, *san_uri; /* first entry of each type */

@@ -117,12 +117,16 @@ typedef enum certacl_reason {
 	CERTACL_DENIED_LIMIT,        /* rule matched but its QoS/retain limit refuses */
 	CERTACL_DENIED_BAD_TOPIC,    /* topic/filter invalid for this access */
 	CERTACL_DENIED_SHARE,        /* publish/read of a $share/ topic */
+	CERTACL_DENIED_TOO_MANY_GROUPS, /* more than CERTACL_MAX_GROUPS groups */
 } certacl_reason;
 
 typedef struct certacl_decision {
 	bool allowed;
 	certacl_reason reason;
-	const certacl_rule *rule; /* deciding rule, or NULL */
+	const certacl_rule *rule; /* deciding rule, or NULL. READ/WRITE: the earliest
+	                           * matching deny, else the earliest allow; SUBSCRIBE:
+	                           * the earliest covering deny, else a readable rule
+	                           * that the filter overlaps */
 } certacl_decision;
 
 const char *certacl_reason_text(certacl_reason r);

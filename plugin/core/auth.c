@@ -23,11 +23,14 @@ static void refuse(certacl_auth_result *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Characters that may follow the username in a client id under "prefix". */
+#define CLIENTID_SEPARATORS "-_.:/@"
+
 /* Client-id binding. "owned": an id held by a live connection of another user
  * cannot be taken (stock mosquitto would disconnect the holder and fire its
  * will). "equal"/"prefix": the id must be the username, or start with it
- * followed by a character that is not a letter or digit (so user "edge1"
- * cannot use "edge10"). */
+ * followed by a separator (so user "edge1" cannot use "edge10" or "edge1é",
+ * which belong to users "edge10" and "edge1é"). */
 const char *clientid_problem(const certacl_snapshot *s, const certacl_conns *conns,
 		const char *client_id, const char *username, const void *live)
 {
@@ -40,12 +43,11 @@ const char *clientid_problem(const certacl_snapshot *s, const certacl_conns *con
 		return username && strcmp(client_id, username) == 0 ? NULL
 			: "client id must equal the username (plugin_opt_clientid equal)";
 	case CERTACL_CLIENTID_PREFIX: {
-		char next = ul ? client_id[ul] : 'x';
+		/* The username, then nothing or a separator: "edge1", "edge1-a". */
 		bool ok = ul && strncmp(client_id, username, ul) == 0
-			&& (next == '\0' || !((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z')
-				|| (next >= '0' && next <= '9')));
-		return ok ? NULL : "client id must be the username, or start with it followed by a "
-			"separator such as '-' (plugin_opt_clientid prefix)";
+			&& (client_id[ul] == '\0' || strchr(CLIENTID_SEPARATORS, client_id[ul]));
+		return ok ? NULL : "client id must be the username, or start with it followed by "
+			"one of '" CLIENTID_SEPARATORS "' (plugin_opt_clientid prefix)";
 	}
 	case CERTACL_CLIENTID_OWNED: {
 		const certacl_conn *owner = conns ? conns_holder(conns, client_id, (int64_t)time(NULL)) : NULL;

@@ -161,23 +161,24 @@ static bool node_grants_read(walk *w, uint32_t node)
 }
 
 /* Is anything readable at or below `node` (for a filter level '#')? At the first
- * level, '$' children are skipped: '#' does not match '$' topics. Stops at the
- * first grant found. */
-static bool any_readable(walk *w, uint32_t node, bool first)
+ * level, '$' children are skipped: '#' does not match '$' topics. The node's
+ * own rules count only where the topic so far is a valid name (`self`). Stops
+ * at the first grant found. */
+static bool any_readable(walk *w, uint32_t node, bool first, bool self)
 {
 	const pnode *n = &w->p->nodes[node];
 	if(!(n->flags & NODE_SUBTREE_READ)) return false;
-	if(node_grants_read(w, node)) return true;
-	if(n->hash && any_readable(w, n->hash, false)) return true;
-	if(n->plus && any_readable(w, n->plus, false)) return true;
+	if(self && node_grants_read(w, node)) return true;
+	if(n->hash && any_readable(w, n->hash, false, true)) return true;
+	if(n->plus && any_readable(w, n->plus, false, true)) return true;
 	for(uint32_t c = n->first_lit; c; c = w->p->nodes[c].next_sib){
 		if(first && (w->p->nodes[c].flags & NODE_DOLLAR_LABEL)) continue;
-		if(any_readable(w, c, false)) return true;
+		if(any_readable(w, c, false, true)) return true;
 	}
 	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
 		size_t vl;
 		if(var_value(w, w->p->vedges[v].var, first, &vl)
-				&& any_readable(w, w->p->vedges[v].child, false)){
+				&& any_readable(w, w->p->vedges[v].child, false, true)){
 			return true;
 		}
 	}
@@ -199,7 +200,7 @@ static bool walk_overlap(walk *w, uint32_t node, const char *f, walk_pos pos)
 
 	size_t len = strcspn(f, "/");
 	const char *next = f[len] == '/' ? f + len + 1 : NULL;
-	if(len == 1 && f[0] == '#') return any_readable(w, node, first);
+	if(len == 1 && f[0] == '#') return any_readable(w, node, first, pos == AT_LEVEL);
 	bool plus = (len == 1 && f[0] == '+');
 
 	/* f's '+' against the rule's '+' can be any non-empty level. */
@@ -277,7 +278,10 @@ void acl_decide(const certacl_policy *p, const certacl_subject *who,
 	*out = (certacl_decision){ false, CERTACL_DENIED_BAD_TOPIC, NULL };
 	if(!req->topic || !p->finished) return;
 	/* More groups than a decision can hold could hide a group's deny: refuse. */
-	if(who->ngroups > CERTACL_MAX_GROUPS) return;
+	if(who->ngroups > CERTACL_MAX_GROUPS){
+		out->reason = CERTACL_DENIED_TOO_MANY_GROUPS;
+		return;
+	}
 	problem = is_filter ? topic_filter_problem(req->topic, req->topic_len)
 		: topic_name_problem(req->topic, req->topic_len);
 	/* A C string shorter than topic_len holds a NUL: never valid. */
@@ -333,6 +337,7 @@ const char *certacl_reason_text(certacl_reason r)
 	case CERTACL_DENIED_LIMIT: return "rule matched but its QoS/retain limit refuses";
 	case CERTACL_DENIED_BAD_TOPIC: return "invalid topic or filter";
 	case CERTACL_DENIED_SHARE: return "$share topics cannot be published or read";
+	case CERTACL_DENIED_TOO_MANY_GROUPS: return "client has more groups than a decision can hold";
 	}
 	return "?";
 }

@@ -239,7 +239,7 @@ static bool add_words(certacl_idmap *m, const char *file, unsigned line, char **
 		certacl_error *err)
 {
 	const char *issuer = NULL;
-	if(nw > 2 && strncmp(w[nw-1], "issuer=", 7) == 0){
+	if(nw >= 2 && strncmp(w[nw-1], "issuer=", 7) == 0){
 		issuer = w[nw-1] + 7;
 		nw--;
 	}

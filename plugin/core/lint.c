@@ -49,6 +49,10 @@ typedef struct walk_opts {
 /* Append one warning; `order` places it in load order. */
 static void vwarn_at(lint_ctx *c, const char *file, unsigned line, size_t order,
 		const certacl_rule *rule, const certacl_rule *other, const char *check,
+		const char *fmt, va_list ap) __attribute__((format(printf, 8, 0)));
+
+static void vwarn_at(lint_ctx *c, const char *file, unsigned line, size_t order,
+		const certacl_rule *rule, const certacl_rule *other, const char *check,
 		const char *fmt, va_list ap)
 {
 	certacl_lint *l = c->out;
