@@ -29,6 +29,20 @@ bool certacl_utf8_valid(const char *s, size_t len);
  * control characters, and none of '+', '#', '/' when topic_safe is true. */
 const char *certacl_name_problem(const char *s, size_t len, bool topic_safe);
 
+/* Read a whole file of at most `max` bytes; returns a malloc'd buffer with a
+ * NUL after the `*len` bytes read, or NULL with err set ("PATH: cannot open
+ * WHAT: reason"). */
+char *certacl_read_file(const char *path, size_t max, const char *what, size_t *len,
+		certacl_error *err);
+
+/* Call fn for each line of text[0..len): the line without its ending (LF or
+ * CRLF) and trailing blanks, with its 1-based number. Stops at the first false
+ * from fn; refuses lines longer than CERTACL_LINE_MAX or holding a NUL byte
+ * (err: "name:line: ..."). */
+typedef bool (*certacl_line_fn)(void *ctx, unsigned line, char *text);
+bool certacl_each_line(const char *name, const char *text, size_t len, certacl_line_fn fn,
+		void *ctx, certacl_error *err);
+
 /* Copy s[0..len) into out for a log line: control characters, backslash and
  * quote become \xNN, and a text that does not fit ends with "...". */
 void certacl_escape(const char *s, size_t len, char *out, size_t outsz);

@@ -2,7 +2,6 @@
  * plus certacl's `group` sections and placeholders, parsed paranoidly: every
  * problem is reported as "file:line: what to fix", and a file with any problem
  * is rejected whole. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +248,13 @@ static bool parse_line(parse_state *st, char *line)
 	return false;
 }
 
+static bool parse_line_cb(void *ctx, unsigned line, char *text)
+{
+	parse_state *st = ctx;
+	st->line = line;
+	return parse_line(st, text);
+}
+
 bool policy_add_text(certacl_policy *p, const char *name, const char *text,
 		size_t len, certacl_error *err)
 {
@@ -257,79 +263,19 @@ bool policy_add_text(certacl_policy *p, const char *name, const char *text,
 		.section_root = NODE_ANON_ROOT,
 	};
 	st.file = arena_strndup(&p->mem, name, strlen(name));
-	char *buf = malloc(CERTACL_LINE_MAX + 1);
-	if(!st.file || !buf){
-		free(buf);
+	if(!st.file){
 		certacl_error_set(err, name, 0, "out of memory");
 		return false;
 	}
-	bool ok = true;
-	size_t pos = 0;
-	while(ok && pos < len){
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
-		size_t llen = end - pos;
-		st.line++;
-		if(llen > CERTACL_LINE_MAX){
-			certacl_error_set(err, st.file, st.line, "line is longer than %u bytes",
-					CERTACL_LINE_MAX);
-			ok = false;
-			break;
-		}
-		if(memchr(text + pos, '\0', llen)){
-			certacl_error_set(err, st.file, st.line, "line contains a NUL byte");
-			ok = false;
-			break;
-		}
-		memcpy(buf, text + pos, llen);
-		while(llen > 0 && (is_blank(buf[llen-1]) || buf[llen-1] == '\r')) llen--;
-		buf[llen] = '\0';
-		ok = parse_line(&st, buf);
-		pos = end + 1;
-	}
-	free(buf);
-	return ok;
+	return certacl_each_line(st.file, text, len, parse_line_cb, &st, err);
 }
 
 bool policy_add_file(certacl_policy *p, const char *path, certacl_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	if(!f){
-		certacl_error_set(err, path, 0, "cannot open ACL file: %s", strerror(errno));
-		return false;
-	}
-	size_t cap = 65536, len = 0;
-	char *text = malloc(cap);
-	bool ok = text != NULL;
-	while(ok){
-		if(len == cap){
-			if(cap >= ACL_FILE_MAX){
-				certacl_error_set(err, path, 0, "ACL file is larger than 1 GiB");
-				ok = false;
-				break;
-			}
-			char *nt = realloc(text, cap * 2);
-			if(!nt){
-				certacl_error_set(err, path, 0, "out of memory");
-				ok = false;
-				break;
-			}
-			text = nt;
-			cap *= 2;
-		}
-		size_t got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if(got == 0){
-			if(ferror(f)){
-				certacl_error_set(err, path, 0, "cannot read ACL file: %s", strerror(errno));
-				ok = false;
-			}
-			break;
-		}
-	}
-	fclose(f);
-	if(!text) certacl_error_set(err, path, 0, "out of memory");
-	if(ok) ok = policy_add_text(p, path, text, len, err);
+	size_t len;
+	char *text = certacl_read_file(path, ACL_FILE_MAX, "ACL file", &len, err);
+	if(!text) return false;
+	bool ok = policy_add_text(p, path, text, len, err);
 	free(text);
 	return ok;
 }

@@ -1,6 +1,8 @@
 /* certacl: error formatting and name checks shared by every parser. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "certacl/common.h"
@@ -102,4 +104,83 @@ void certacl_escape(const char *in, size_t len, char *out, size_t outsz)
 		o += 3;
 	}
 	out[o] = '\0';
+}
+
+char *certacl_read_file(const char *path, size_t max, const char *what, size_t *len,
+		certacl_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if(!f){
+		certacl_error_set(err, path, 0, "cannot open %s: %s", what, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap + 1);
+	while(buf){
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if(got == 0 || n < cap) break;
+		if(cap >= max){
+			n = max + 1; /* too large */
+			break;
+		}
+		size_t ncap = cap * 2 > max ? max : cap * 2;
+		char *nb = realloc(buf, ncap + 1);
+		if(!nb){
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap = ncap;
+	}
+	int ioerr = ferror(f);
+	fclose(f);
+	if(!buf){
+		certacl_error_set(err, path, 0, "out of memory reading %s", what);
+		return NULL;
+	}
+	if(ioerr || n > max){
+		certacl_error_set(err, path, 0, ioerr ? "cannot read %s" : "%s is larger than %zu bytes",
+				what, max);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+bool certacl_each_line(const char *name, const char *text, size_t len, certacl_line_fn fn,
+		void *ctx, certacl_error *err)
+{
+	char *line = malloc(CERTACL_LINE_MAX + 1);
+	unsigned lineno = 0;
+	bool ok = true;
+	if(!line){
+		certacl_error_set(err, name, 0, "out of memory");
+		return false;
+	}
+	for(size_t pos = 0; ok && pos < len; ){
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len, n = end - pos;
+		lineno++;
+		if(n > CERTACL_LINE_MAX){
+			certacl_error_set(err, name, lineno, "line is longer than %u bytes", CERTACL_LINE_MAX);
+			ok = false;
+			break;
+		}
+		if(memchr(text + pos, '\0', n)){
+			certacl_error_set(err, name, lineno, "line contains a NUL byte");
+			ok = false;
+			break;
+		}
+		memcpy(line, text + pos, n);
+		while(n > 0 && (line[n-1] == '\r' || line[n-1] == ' ' || line[n-1] == '\t')) n--;
+		line[n] = '\0';
+		ok = fn(ctx, lineno, line);
+		pos = end + 1;
+	}
+	free(line);
+	return ok;
 }

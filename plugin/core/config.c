@@ -244,27 +244,6 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 	return false;
 }
 
-static char *read_small_file(const char *path, size_t max, certacl_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	if(!f){
-		certacl_error_set(err, path, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	char *buf = malloc(max + 1);
-	size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-	bool bad = !buf || ferror(f) || n > max;
-	fclose(f);
-	if(bad){
-		certacl_error_set(err, path, 0, buf ? "cannot read, or larger than %zu bytes"
-				: "out of memory", max);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 /* Line number of byte offset `off` in text (for JSON syntax errors). */
 static unsigned line_of(const char *text, size_t off)
 {
@@ -394,7 +373,8 @@ out:
 bool options_finish(certacl_options *o, certacl_error *err)
 {
 	if(o->config){
-		char *text = read_small_file(o->config, CONFIG_FILE_MAX, err);
+		size_t len;
+		char *text = certacl_read_file(o->config, CONFIG_FILE_MAX, "JSON config", &len, err);
 		bool ok = text && options_apply_json(o, o->config, text, err);
 		free(text);
 		if(!ok) return false;

@@ -2,7 +2,6 @@
  * Values are normalised (lower case, no colons, serials without leading zeros)
  * so that any common spelling of the same certificate matches. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,66 +98,40 @@ static bool parse_line(certacl_denylist *d, unsigned line, const char *s, certac
 	return true;
 }
 
+typedef struct deny_parse {
+	certacl_denylist *d;
+	certacl_error *err;
+} deny_parse;
+
+static bool deny_line(void *ctx, unsigned line, char *text)
+{
+	deny_parse *dp = ctx;
+	while(*text == ' ' || *text == '\t') text++;
+	if(*text == '\0' || *text == '#') return true;
+	return parse_line(dp->d, line, text, dp->err);
+}
+
 certacl_denylist *denylist_load_text(const char *name, const char *text, size_t len,
 		certacl_error *err)
 {
 	certacl_denylist *d = calloc(1, sizeof(*d));
-	char *line = malloc(CERTACL_LINE_MAX + 1);
-	if(!d || !line || !(d->file = arena_strndup(&d->mem, name, strlen(name)))){
+	if(!d || !(d->file = arena_strndup(&d->mem, name, strlen(name)))){
 		certacl_error_set(err, name, 0, "out of memory");
-		goto fail;
+		denylist_free(d);
+		return NULL;
 	}
-	unsigned lineno = 0;
-	for(size_t pos = 0; pos < len; ){
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len, n = end - pos;
-		lineno++;
-		if(n > CERTACL_LINE_MAX || memchr(text + pos, '\0', n)){
-			certacl_error_set(err, d->file, lineno, "line is too long or contains a NUL byte");
-			goto fail;
-		}
-		memcpy(line, text + pos, n);
-		while(n && (line[n-1] == '\r' || line[n-1] == ' ' || line[n-1] == '\t')) n--;
-		line[n] = '\0';
-		pos = end + 1;
-		const char *s = line;
-		while(*s == ' ' || *s == '\t') s++;
-		if(*s == '\0' || *s == '#') continue;
-		if(!parse_line(d, lineno, s, err)) goto fail;
-	}
-	free(line);
-	return d;
-fail:
-	free(line);
+	deny_parse dp = { d, err };
+	if(certacl_each_line(d->file, text, len, deny_line, &dp, err)) return d;
 	denylist_free(d);
 	return NULL;
 }
 
 certacl_denylist *denylist_load_file(const char *path, certacl_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	if(!f){
-		certacl_error_set(err, path, 0, "cannot open deny list: %s", strerror(errno));
-		return NULL;
-	}
-	size_t cap = 65536, len = 0;
-	char *text = malloc(cap);
-	while(text){
-		if(len == cap){
-			char *nt = cap < DENYLIST_FILE_MAX ? realloc(text, cap * 2) : NULL;
-			if(!nt){ free(text); text = NULL; break; }
-			text = nt;
-			cap *= 2;
-		}
-		size_t got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if(got == 0) break;
-	}
-	certacl_denylist *d = NULL;
-	if(!text) certacl_error_set(err, path, 0, "deny list is too large or out of memory");
-	else if(ferror(f)) certacl_error_set(err, path, 0, "cannot read deny list: %s", strerror(errno));
-	else d = denylist_load_text(path, text, len, err);
-	fclose(f);
+	size_t len;
+	char *text = certacl_read_file(path, DENYLIST_FILE_MAX, "deny list", &len, err);
+	if(!text) return NULL;
+	certacl_denylist *d = denylist_load_text(path, text, len, err);
 	free(text);
 	return d;
 }

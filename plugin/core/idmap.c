@@ -8,8 +8,6 @@
  * line. Exact identities are found through a hash table, so a map of 100k
  * devices costs one lookup plus a scan of the (few) globs. */
 #include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -252,83 +250,48 @@ static bool add_words(certacl_idmap *m, const char *file, unsigned line, char **
 			(size_t)(nw - 2), issuer, err);
 }
 
+typedef struct map_parse {
+	certacl_idmap *m;
+	const char *file;
+	char *buf; /* words of the current line */
+	certacl_error *err;
+} map_parse;
+
+static bool map_line(void *ctx, unsigned line, char *text)
+{
+	map_parse *mp = ctx;
+	while(*text == ' ' || *text == '\t') text++;
+	if(*text == '\0' || *text == '#') return true;
+	char *words[CERTACL_MAX_GROUPS + 4];
+	const char *why = NULL;
+	int nw = split_words(text, mp->buf, words, CERTACL_MAX_GROUPS + 4, &why);
+	if(nw < 0){
+		certacl_error_set(mp->err, mp->file, line, "%s", why);
+		return false;
+	}
+	return add_words(mp->m, mp->file, line, words, nw, mp->err);
+}
+
 certacl_idmap *idmap_load_text(const char *name, const char *text, size_t len,
 		certacl_error *err)
 {
-	certacl_idmap *m = idmap_new();
-	char *line = malloc(CERTACL_LINE_MAX + 1);
-	char *buf = malloc(CERTACL_LINE_MAX + 1);
-	const char *file = name;
-	if(!m || !line || !buf || !file){
-		certacl_error_set(err, name, 0, "out of memory");
-		goto fail;
-	}
-	unsigned lineno = 0;
-	for(size_t pos = 0; pos < len; ){
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
-		size_t llen = end - pos;
-		lineno++;
-		if(llen > CERTACL_LINE_MAX){
-			certacl_error_set(err, file, lineno, "line is longer than %u bytes", CERTACL_LINE_MAX);
-			goto fail;
-		}
-		if(memchr(text + pos, '\0', llen)){
-			certacl_error_set(err, file, lineno, "line contains a NUL byte");
-			goto fail;
-		}
-		memcpy(line, text + pos, llen);
-		while(llen > 0 && (line[llen-1] == '\r' || line[llen-1] == ' ' || line[llen-1] == '\t')) llen--;
-		line[llen] = '\0';
-		pos = end + 1;
-
-		const char *p = line;
-		while(*p == ' ' || *p == '\t') p++;
-		if(*p == '\0' || *p == '#') continue;
-		char *words[CERTACL_MAX_GROUPS + 4];
-		const char *why = NULL;
-		int nw = split_words(p, buf, words, CERTACL_MAX_GROUPS + 4, &why);
-		if(nw < 0){
-			certacl_error_set(err, file, lineno, "%s", why);
-			goto fail;
-		}
-		if(!add_words(m, file, lineno, words, nw, err)) goto fail;
-	}
-	free(line);
-	free(buf);
-	return m;
-fail:
-	free(line);
-	free(buf);
-	idmap_free(m);
+	map_parse mp = { .m = idmap_new(), .file = name, .buf = malloc(CERTACL_LINE_MAX + 1),
+		.err = err };
+	bool ok = mp.m && mp.buf;
+	if(!ok) certacl_error_set(err, name, 0, "out of memory");
+	else ok = certacl_each_line(name, text, len, map_line, &mp, err);
+	free(mp.buf);
+	if(ok) return mp.m;
+	idmap_free(mp.m);
 	return NULL;
 }
 
 certacl_idmap *idmap_load_file(const char *path, certacl_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	if(!f){
-		certacl_error_set(err, path, 0, "cannot open identity map: %s", strerror(errno));
-		return NULL;
-	}
-	size_t cap = 65536, len = 0;
-	char *text = malloc(cap);
-	certacl_idmap *m = NULL;
-	while(text){
-		if(len == cap){
-			char *nt = cap < IDMAP_FILE_MAX ? realloc(text, cap * 2) : NULL;
-			if(!nt){ free(text); text = NULL; break; }
-			text = nt;
-			cap *= 2;
-		}
-		size_t got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if(got == 0) break;
-	}
-	if(!text) certacl_error_set(err, path, 0, "identity map is too large or out of memory");
-	else if(ferror(f)) certacl_error_set(err, path, 0, "cannot read identity map: %s", strerror(errno));
-	else m = idmap_load_text(path, text, len, err);
-	fclose(f);
+	size_t len;
+	char *text = certacl_read_file(path, IDMAP_FILE_MAX, "identity map", &len, err);
+	if(!text) return NULL;
+	certacl_idmap *m = idmap_load_text(path, text, len, err);
 	free(text);
 	return m;
 }

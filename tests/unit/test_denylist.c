@@ -170,7 +170,7 @@ static void test_errors(void **state)
 	assert_non_null(lng);
 	memset(lng, '0', n);
 	memcpy(lng, "serial ", 7);
-	expect_error(lng, n, 1, "too long");
+	expect_error(lng, n, 1, "longer than 65536 bytes");
 	free(lng);
 }
 
