@@ -78,6 +78,10 @@ typedef struct certacl_opt_pair {
 certacl_snapshot *snapshot_build(const certacl_opt_pair *opts, size_t n,
 		const char *where, certacl_error *err);
 void snapshot_free(certacl_snapshot *s);
+/* A fingerprint of every file the options name (device, inode, size, mtime),
+ * so a caller can tell whether a rebuild would read anything new. False when
+ * the options themselves do not load (then rebuild, to report why). */
+bool snapshot_inputs_stamp(const certacl_opt_pair *opts, size_t n, uint64_t *stamp);
 /* The CA certificate of ca_file whose SHA-256 fingerprint is `pin`
  * ("sha256:HEX"), or NULL. */
 X509 *snapshot_ca_by_pin(const certacl_snapshot *s, const char *pin);

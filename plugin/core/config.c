@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <cjson/cJSON.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -505,4 +507,46 @@ void snapshot_free(certacl_snapshot *s)
 	denylist_free(s->deny);
 	sk_X509_pop_free(s->cas, X509_free);
 	free(s);
+}
+
+/* Mix one file's identity into the stamp (FNV-1a over its stat fields). */
+static uint64_t stamp_file(uint64_t h, const char *path)
+{
+	struct stat st;
+	uint64_t v[6] = {0};
+	if(!path) return h;
+	if(stat(path, &st) == 0){
+		v[0] = (uint64_t)st.st_dev;
+		v[1] = (uint64_t)st.st_ino;
+		v[2] = (uint64_t)st.st_size;
+		v[3] = (uint64_t)st.st_mtim.tv_sec;
+		v[4] = (uint64_t)st.st_mtim.tv_nsec;
+		v[5] = (uint64_t)st.st_ctim.tv_nsec;
+	}else{
+		v[0] = (uint64_t)errno;
+	}
+	for(const char *c = path; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211u;
+	for(size_t i = 0; i < 6; i++) h = (h ^ v[i]) * 1099511628211u;
+	return h;
+}
+
+bool snapshot_inputs_stamp(const certacl_opt_pair *opts, size_t n, uint64_t *stamp)
+{
+	certacl_options o;
+	certacl_error err;
+	bool ok = true;
+	options_init(&o);
+	for(size_t i = 0; ok && i < n; i++) ok = options_set(&o, opts[i].key, opts[i].value, "", &err);
+	if(ok) ok = options_finish(&o, &err);
+	if(ok){
+		uint64_t h = 14695981039346656037u;
+		for(size_t i = 0; i < o.nacl_files; i++) h = stamp_file(h, o.acl_files[i]);
+		h = stamp_file(h, o.identity_map);
+		h = stamp_file(h, o.deny_list);
+		h = stamp_file(h, o.ca_file);
+		h = stamp_file(h, o.config);
+		*stamp = h;
+	}
+	options_free(&o);
+	return ok;
 }

@@ -29,6 +29,9 @@ typedef struct certacl_plugin {
 	size_t nopts;
 	certacl_snapshot *snap; /* current policy: replaced whole, never edited */
 	certacl_conns *conns;   /* client ids: owner and values captured at CONNECT */
+	uint64_t inputs_stamp;  /* files as they were at the last build attempt ... */
+	bool have_stamp;
+	struct timespec last_reload; /* ... and when it ended (monotonic) */
 	time_t log_second;      /* global audit rate limit: current second ... */
 	unsigned log_lines;     /* ... lines written in it ... */
 	unsigned long log_suppressed; /* ... and lines dropped */

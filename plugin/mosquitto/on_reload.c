@@ -1,16 +1,36 @@
 /* certacl plugin glue, RELOAD (SIGHUP): build a whole new snapshot from the
  * options kept at init; swap it in, or keep the last good one and say why. */
 #include <string.h>
+#include <time.h>
 
 #include "glue.h"
+
+/* mosquitto 2.0.11 sends RELOAD twice for one SIGHUP. A second call within a
+ * second that would read exactly the same files is skipped: at a million rules
+ * a rebuild blocks the broker for a noticeable time. */
+static bool duplicate_reload(certacl_plugin *pl, uint64_t stamp, bool have)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double since = (double)(now.tv_sec - pl->last_reload.tv_sec)
+		+ (double)(now.tv_nsec - pl->last_reload.tv_nsec) / 1e9;
+	return have && pl->have_stamp && stamp == pl->inputs_stamp && since < 1.0;
+}
 
 int on_reload(int event, void *event_data, void *userdata)
 {
 	certacl_plugin *pl = userdata;
 	certacl_error err;
+	uint64_t stamp = 0;
 	memset(&err, 0, sizeof(err));
 	(void)event;
 	(void)event_data;
+
+	bool have = snapshot_inputs_stamp(pl->opts, pl->nopts, &stamp);
+	if(duplicate_reload(pl, stamp, have)){
+		mosquitto_log_printf(MOSQ_LOG_DEBUG, "certacl: reload: same files as a moment ago, skipped");
+		return MOSQ_ERR_PLUGIN_DEFER;
+	}
 
 	certacl_snapshot *next = snapshot_build(pl->opts, pl->nopts, "mosquitto.conf plugin_opt", &err);
 	if(!next){
@@ -27,6 +47,9 @@ int on_reload(int event, void *event_data, void *userdata)
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, "certacl: reloaded %zu rules from %zu ACL file(s)",
 				policy_rule_count(next->policy), next->opts.nacl_files);
 	}
+	pl->inputs_stamp = stamp;
+	pl->have_stamp = have;
+	clock_gettime(CLOCK_MONOTONIC, &pl->last_reload);
 	/* Defer, so that other plugins and the broker's own checks reload too. */
 	return MOSQ_ERR_PLUGIN_DEFER;
 }
