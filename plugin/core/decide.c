@@ -46,15 +46,16 @@ static bool limits_allow(const certacl_rule *r, const certacl_request *req)
 	return true;
 }
 
-/* A topic ends at `node`: record what its rules say about the access. */
-static void visit_rules(walk *w, uint32_t node)
+/* A topic ends at `node`: record what its rules say about the access (only
+ * their denies, below a placeholder whose value is unknown or unsafe). */
+static void visit_rules(walk *w, uint32_t node, bool deny_only)
 {
 	const certacl_policy *p = w->p;
 	for(uint32_t r = p->nodes[node].rule_head; r; r = p->rrefs[r].next){
 		const certacl_rule *rule = &p->rules[p->rrefs[r].rule];
 		if(rule->deny){
 			w->deny = earliest(w->deny, rule);
-		}else if(rule->perms & w->need){
+		}else if(!deny_only && (rule->perms & w->need)){
 			if(limits_allow(rule, w->req)) w->allow = earliest(w->allow, rule);
 			else w->limited = earliest(w->limited, rule);
 		}
@@ -62,28 +63,32 @@ static void visit_rules(walk *w, uint32_t node)
 }
 
 /* Match topic level `t` (NULL: the topic is consumed) and the levels after it
- * against the subtree of `node`. */
-static void walk_topic(walk *w, uint32_t node, const char *t, bool first)
+ * against the subtree of `node`. A placeholder whose value is unknown or unsafe
+ * grants nothing, but the denies below it still apply, as if it were '+': a
+ * deny never weakens because a value is missing. */
+static void walk_topic(walk *w, uint32_t node, const char *t, bool first, bool deny_only)
 {
 	const pnode *n = &w->p->nodes[node];
 	bool dollar = first && t && t[0] == '$';
 
-	if(n->hash && !dollar) visit_rules(w, n->hash); /* "a/#" also matches "a" */
+	if(n->hash && !dollar) visit_rules(w, n->hash, deny_only); /* "a/#" also matches "a" */
 	if(!t){
-		visit_rules(w, node);
+		visit_rules(w, node, deny_only);
 		return;
 	}
 	size_t len = strcspn(t, "/");
 	const char *next = t[len] == '/' ? t + len + 1 : NULL;
 
 	uint32_t c = policy_child(w->p, node, t, len);
-	if(c) walk_topic(w, c, next, false);
-	if(n->plus && !dollar) walk_topic(w, n->plus, next, false);
+	if(c) walk_topic(w, c, next, false, deny_only);
+	if(n->plus && !dollar) walk_topic(w, n->plus, next, false, deny_only);
 	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
 		size_t vl;
 		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
 		if(val && vl == len && memcmp(val, t, len) == 0){
-			walk_topic(w, w->p->vedges[v].child, next, false);
+			walk_topic(w, w->p->vedges[v].child, next, false, deny_only);
+		}else if(!val && !dollar){
+			walk_topic(w, w->p->vedges[v].child, next, false, true);
 		}
 	}
 }
@@ -131,6 +136,12 @@ static void walk_deny_cover(walk *w, uint32_t node, const char *f, walk_pos pos)
 	}
 	if(len == 1 && f[0] == '+'){
 		if(n->plus) walk_deny_cover(w, n->plus, next, AT_LEVEL);
+		for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
+			size_t vl;
+			if(!var_value(w, w->p->vedges[v].var, first, &vl)){
+				walk_deny_cover(w, w->p->vedges[v].child, next, AT_LEVEL);
+			}
+		}
 		return;
 	}
 	walk_pos np = pos_after(pos, len);
@@ -140,7 +151,8 @@ static void walk_deny_cover(walk *w, uint32_t node, const char *f, walk_pos pos)
 	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
 		size_t vl;
 		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
-		if(val && vl == len && memcmp(val, f, len) == 0){
+		/* an unknown or unsafe value: its denies act as '+' (see walk_topic) */
+		if((val && vl == len && memcmp(val, f, len) == 0) || (!val && !dollar)){
 			walk_deny_cover(w, w->p->vedges[v].child, next, np);
 		}
 	}
@@ -308,7 +320,7 @@ void acl_decide(const certacl_policy *p, const certacl_subject *who,
 	}
 	w.need = req->access == CERTACL_READ ? CERTACL_READ : CERTACL_WRITE;
 	if(req->access != CERTACL_READ && req->access != CERTACL_WRITE) return;
-	for(size_t i = 0; i < nroots; i++) walk_topic(&w, roots[i], w.topic, true);
+	for(size_t i = 0; i < nroots; i++) walk_topic(&w, roots[i], w.topic, true, false);
 
 	if(w.deny) *out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w.deny };
 	else if(w.allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w.allow };

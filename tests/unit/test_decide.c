@@ -386,9 +386,10 @@ static void test_topic_lines_are_literal(void **state)
 	policy_free(p);
 }
 
-/* Unsafe substituted values also never make a deny or an allow wider: a deny
- * pattern with an unsafe value simply does not apply; the user's own rules
- * still decide. */
+/* A deny never weakens because a value is missing or unsafe: its placeholder
+ * level then acts as '+' (a user "a/b" is kept out of "private/a/b/x", which
+ * the deny meant for it, and a client without a username out of private/+/#),
+ * while an allow with such a value grants nothing. */
 static void test_patterns_unsafe_deny(void **state)
 {
 	(void)state;
@@ -399,8 +400,11 @@ static void test_patterns_unsafe_deny(void **state)
 	static const dcase cases[] = {
 		{ "alice", NULL, R, "private/alice/x", DENY_RULE(1) },
 		{ "alice", NULL, R, "private/bob/x", ALLOW(2) },
-		{ "a/b", NULL, R, "private/a/b/x", ALLOW(2) },
-		{ NULL, NULL, R, "private/x", ALLOW(2) },
+		{ "a/b", NULL, R, "private/a/b/x", DENY_RULE(1) },
+		{ NULL, NULL, R, "private/x", DENY_RULE(1) },
+		{ NULL, NULL, R, "public/x", NO_RULE },
+		{ "a/b", NULL, S, "private/#", ALLOW(2) },
+		{ "a/b", NULL, S, "private/+/#", DENY_RULE(1) },
 		{ "alice", NULL, S, "private/alice/#", DENY_RULE(1) },
 		{ "alice", NULL, S, "private/+/#", ALLOW(2) },
 	};
