@@ -20,6 +20,7 @@ typedef struct parse_state {
 	const char *section_name;
 	uint32_t section_root;
 	certacl_error *err;
+	char *scratch; /* CERTACL_LINE_MAX + 1 bytes: the filter while its limits are parsed */
 } parse_state;
 
 static bool is_blank(char c)
@@ -192,13 +193,21 @@ static bool parse_rule(parse_state *st, bool pattern, const char *text, const ch
 		}
 		return false;
 	}
-	char *filter = arena_strndup(&st->p->mem, after, strlen(after));
+	size_t alen = strlen(after);
+	char *filter = st->scratch;
+	memcpy(filter, after, alen + 1);
 	rule.text = arena_strndup(&st->p->mem, text, strlen(text));
-	if(!rule.text || !filter){
+	if(!rule.text){
 		certacl_error_set(st->err, st->file, st->line, "out of memory");
 		return false;
 	}
 	if(!parse_limits(st, filter, &rule)) return false;
+	/* Without limits the filter is the end of the line: share the text. */
+	if(strlen(filter) == alen) filter = (char *)rule.text + (after - text);
+	else if(!(filter = arena_strndup(&st->p->mem, filter, strlen(filter)))){
+		certacl_error_set(st->err, st->file, st->line, "out of memory");
+		return false;
+	}
 	if(rule.deny && (rule.max_qos != 2 || rule.retain != CERTACL_RETAIN_ANY)){
 		certacl_error_set(st->err, st->file, st->line,
 				"a deny rule takes no qos/retain limit (it denies every message)");
@@ -263,11 +272,15 @@ bool policy_add_text(certacl_policy *p, const char *name, const char *text,
 		.section_root = NODE_ANON_ROOT,
 	};
 	st.file = arena_strndup(&p->mem, name, strlen(name));
-	if(!st.file){
+	st.scratch = malloc(CERTACL_LINE_MAX + 1);
+	if(!st.file || !st.scratch){
+		free(st.scratch);
 		certacl_error_set(err, name, 0, "out of memory");
 		return false;
 	}
-	return certacl_each_line(st.file, text, len, parse_line_cb, &st, err);
+	bool ok = certacl_each_line(st.file, text, len, parse_line_cb, &st, err);
+	free(st.scratch);
+	return ok;
 }
 
 bool policy_add_file(certacl_policy *p, const char *path, certacl_error *err)

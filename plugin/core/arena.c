@@ -14,12 +14,13 @@ struct arena_chunk {
 	_Alignas(16) unsigned char data[];
 };
 
-void *arena_alloc(arena *a, size_t n)
+static void *arena_alloc_align(arena *a, size_t n, size_t align)
 {
-	size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	size_t need = (n + align - 1) & ~(size_t)(align - 1);
 	if(need < n || need > SIZE_MAX - sizeof(arena_chunk)) return NULL; /* overflow */
 	arena_chunk *c = a->head;
-	if(!c || c->cap - c->used < need){
+	size_t used = c ? (c->used + align - 1) & ~(size_t)(align - 1) : 0;
+	if(!c || used > c->cap || c->cap - used < need){
 		size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
 		c = calloc(1, sizeof(*c) + cap);
 		if(!c) return NULL;
@@ -27,16 +28,22 @@ void *arena_alloc(arena *a, size_t n)
 		c->next = a->head;
 		a->head = c;
 		a->bytes += sizeof(*c) + cap;
+		used = 0;
 	}
-	void *p = c->data + c->used;
-	c->used += need;
+	void *p = c->data + used;
+	c->used = used + need;
 	return p;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+	return arena_alloc_align(a, n, ARENA_ALIGN);
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
 	if(n == SIZE_MAX) return NULL;
-	char *d = arena_alloc(a, n + 1);
+	char *d = arena_alloc_align(a, n + 1, 1); /* text needs no alignment */
 	if(!d) return NULL;
 	memcpy(d, s, n);
 	d[n] = '\0';

@@ -6,7 +6,20 @@
 #include "certacl/topic.h"
 #include "policy_internal.h"
 
+/* A topic name split into levels once per decision, each with its label hash
+ * (policy_label_hash), so that every section walk reuses them. */
+#define STORED_LEVELS CERTACL_RULE_MAX_LEVELS
+typedef struct level {
+	const char *s;
+	uint32_t len;
+	uint32_t lh;
+} level;
+
 typedef struct walk {
+	const level *lv;          /* READ/WRITE: the topic's levels */
+	size_t nlv;
+	int8_t var_ok[CERTACL_VAR_COUNT]; /* 0: not checked yet, 1: usable, -1: not */
+	uint16_t var_len[CERTACL_VAR_COUNT];
 	const certacl_policy *p;
 	const certacl_subject *who;
 	const certacl_request *req;
@@ -27,14 +40,18 @@ static const certacl_rule *earliest(const certacl_rule *a, const certacl_rule *b
 /* The value a placeholder stands for, if it may be used as a topic level at
  * depth `first` (0 = first level); NULL when it grants nothing: unknown,
  * empty, unsafe, or starting with '$' at the first level. */
-static const char *var_value(const walk *w, uint32_t var, bool first, size_t *len)
+static const char *var_value(walk *w, uint32_t var, bool first, size_t *len)
 {
 	const char *v = w->who->vars[var];
 	if(!v) return NULL;
-	size_t n = strlen(v);
-	if(certacl_name_problem(v, n, true)) return NULL;
+	if(w->var_ok[var] == 0){ /* checked once per decision */
+		size_t n = strlen(v);
+		w->var_ok[var] = certacl_name_problem(v, n, true) ? -1 : 1;
+		w->var_len[var] = (uint16_t)n; /* <= CERTACL_IDENTITY_MAX when usable */
+	}
+	if(w->var_ok[var] < 0) return NULL;
 	if(first && v[0] == '$') return NULL;
-	*len = n;
+	*len = w->var_len[var];
 	return v;
 }
 
@@ -62,35 +79,66 @@ static void visit_rules(walk *w, uint32_t node, bool deny_only)
 	}
 }
 
-/* Match topic level `t` (NULL: the topic is consumed) and the levels after it
- * against the subtree of `node`. A placeholder whose value is unknown or unsafe
- * grants nothing, but the denies below it still apply, as if it were '+': a
- * deny never weakens because a value is missing. */
-static void walk_topic(walk *w, uint32_t node, const char *t, bool first, bool deny_only)
+/* Match the topic's levels from level i on (i == w->nlv: the topic is
+ * consumed) against the subtree of `node`. A placeholder whose value is
+ * unknown or unsafe grants nothing, but the denies below it still apply, as if
+ * it were '+': a deny never weakens because a value is missing. Only the first
+ * CERTACL_RULE_MAX_LEVELS levels are stored: no rule reaches deeper, except
+ * through '#', which needs no level. */
+static void walk_levels(walk *w, uint32_t node, size_t i, bool deny_only)
 {
 	const pnode *n = &w->p->nodes[node];
-	bool dollar = first && t && t[0] == '$';
+	bool dollar = i == 0 && w->lv[0].len > 0 && w->lv[0].s[0] == '$';
 
 	if(n->hash && !dollar) visit_rules(w, n->hash, deny_only); /* "a/#" also matches "a" */
-	if(!t){
-		visit_rules(w, node, deny_only);
+	if(i == w->nlv){
+		if(n->rule_head) visit_rules(w, node, deny_only);
 		return;
 	}
-	size_t len = strcspn(t, "/");
-	const char *next = t[len] == '/' ? t + len + 1 : NULL;
-
-	uint32_t c = policy_child(w->p, node, t, len);
-	if(c) walk_topic(w, c, next, false, deny_only);
-	if(n->plus && !dollar) walk_topic(w, n->plus, next, false, deny_only);
+	const level *l = &w->lv[i];
+	if(n->first_lit){
+		uint32_t c = policy_child_h(w->p, node, l->lh, l->s, l->len);
+		if(c) walk_levels(w, c, i + 1, deny_only);
+	}
+	if(n->plus && !dollar) walk_levels(w, n->plus, i + 1, deny_only);
 	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
 		size_t vl;
-		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
-		if(val && vl == len && memcmp(val, t, len) == 0){
-			walk_topic(w, w->p->vedges[v].child, next, false, deny_only);
+		const char *val = var_value(w, w->p->vedges[v].var, i == 0, &vl);
+		if(val && vl == l->len && memcmp(val, l->s, vl) == 0){
+			walk_levels(w, w->p->vedges[v].child, i + 1, deny_only);
 		}else if(!val && !dollar){
-			walk_topic(w, w->p->vedges[v].child, next, false, true);
+			walk_levels(w, w->p->vedges[v].child, i + 1, true);
 		}
 	}
+}
+
+/* Split a topic name into levels and check it in one pass: no wildcard, no
+ * NUL, valid UTF-8 (checked in full only when a byte is not ASCII), NUL right
+ * after len. Stores the first STORED_LEVELS levels and counts all of them in
+ * *n. False when the topic is invalid. */
+static bool split_name(const char *t, size_t len, level *lv, size_t *n)
+{
+	size_t k = 0, start = 0;
+	unsigned char hi = 0;
+	if(len == 0 || len > CERTACL_TOPIC_MAX || t[len] != '\0') return false;
+	for(size_t i = 0; i <= len; i++){
+		unsigned char c = (unsigned char)t[i];
+		hi |= c;
+		if(c == '/' || i == len){
+			if(k < STORED_LEVELS){
+				lv[k].s = t + start;
+				lv[k].len = (uint32_t)(i - start);
+				lv[k].lh = policy_label_hash(t + start, i - start);
+			}
+			k++;
+			start = i + 1;
+		}else if(c == '+' || c == '#' || c == 0){
+			return false;
+		}
+	}
+	if((hi & 0x80) && !certacl_utf8_valid(t, len)) return false;
+	*n = k;
+	return true;
 }
 
 /* Where a filter walk stands: no level matched yet, only an empty first level
@@ -151,7 +199,7 @@ static void walk_deny_cover(walk *w, uint32_t node, const char *f, walk_pos pos)
 	for(uint32_t v = n->var_head; v; v = w->p->vedges[v].next){
 		size_t vl;
 		const char *val = var_value(w, w->p->vedges[v].var, first, &vl);
-		/* an unknown or unsafe value: its denies act as '+' (see walk_topic) */
+		/* an unknown or unsafe value: its denies act as '+' (see walk_levels) */
 		if((val && vl == len && memcmp(val, f, len) == 0) || (!val && !dollar)){
 			walk_deny_cover(w, w->p->vedges[v].child, next, np);
 		}
@@ -242,19 +290,27 @@ static bool walk_overlap(walk *w, uint32_t node, const char *f, walk_pos pos)
 
 /* The roots of every section that applies to `who`, in a fixed order. Returns
  * how many were written (at most 2 + ngroups, capped at `max`). */
+/* A root without children holds no rule (a filter has at least one level). */
+static bool node_is_leaf(const certacl_policy *p, uint32_t node)
+{
+	const pnode *n = &p->nodes[node];
+	return !n->first_lit && !n->plus && !n->hash && !n->var_head;
+}
+
 static size_t section_roots(const certacl_policy *p, const certacl_subject *who,
 		uint32_t *roots, size_t max)
 {
 	size_t n = 0;
 	const char *user = who->vars[CERTACL_VAR_USERNAME];
 	if(user && user[0]){
-		uint32_t r = policy_section_root(p, CERTACL_SECTION_USER, user);
+		uint32_t r = p->nodes[NODE_USERS].first_lit
+			? policy_section_root(p, CERTACL_SECTION_USER, user) : NODE_NONE;
 		if(r) roots[n++] = r;
-	}else{
+	}else if(!node_is_leaf(p, NODE_ANON_ROOT)){
 		roots[n++] = NODE_ANON_ROOT;
 	}
-	roots[n++] = NODE_PATTERN_ROOT;
-	for(size_t g = 0; g < who->ngroups && n < max; g++){
+	if(!node_is_leaf(p, NODE_PATTERN_ROOT)) roots[n++] = NODE_PATTERN_ROOT;
+	for(size_t g = 0; g < who->ngroups && n < max && p->nodes[NODE_GROUPS].first_lit; g++){
 		uint32_t r = policy_section_root(p, CERTACL_SECTION_GROUP, who->groups[g]);
 		if(r) roots[n++] = r;
 	}
@@ -278,14 +334,60 @@ static void decide_subscribe(walk *w, const uint32_t *roots, size_t nroots,
 	else *out = (certacl_decision){ false, CERTACL_DENIED_NO_RULE, NULL };
 }
 
+/* READ or WRITE of one topic name: split, checked and hashed once, then every
+ * section walks the same levels. */
+static void decide_message(walk *w, certacl_decision *out)
+{
+	const certacl_request *req = w->req;
+	level lv[STORED_LEVELS];
+	uint32_t roots[MAX_SECTIONS];
+	size_t nlv = 0;
+
+	if(!split_name(req->topic, req->topic_len, lv, &nlv)) return;
+	if(lv[0].len == 6 && memcmp(lv[0].s, "$share", 6) == 0){
+		*out = (certacl_decision){ false, CERTACL_DENIED_SHARE, NULL };
+		return;
+	}
+	w->lv = lv;
+	w->nlv = nlv;
+	w->need = req->access;
+	size_t nroots = section_roots(w->p, w->who, roots, MAX_SECTIONS);
+	for(size_t i = 0; i < nroots; i++) walk_levels(w, roots[i], 0, false);
+	w->lv = NULL;
+
+	if(w->deny) *out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w->deny };
+	else if(w->allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w->allow };
+	else if(w->limited) *out = (certacl_decision){ false, CERTACL_DENIED_LIMIT, w->limited };
+	else *out = (certacl_decision){ false, CERTACL_DENIED_NO_RULE, NULL };
+}
+
+/* SUBSCRIBE or UNSUBSCRIBE of one filter ("$share/G/F" decided as F). */
+static void decide_filter(walk *w, certacl_decision *out)
+{
+	const certacl_request *req = w->req;
+	uint32_t roots[MAX_SECTIONS];
+	const char *group;
+	size_t glen;
+
+	/* A C string shorter than topic_len holds a NUL: never valid. */
+	if(topic_filter_problem(req->topic, req->topic_len)
+			|| strlen(req->topic) != req->topic_len){
+		return;
+	}
+	w->topic = topic_strip_share(req->topic, &group, &glen);
+	if(!w->topic) return;
+	if(req->access == CERTACL_UNSUBSCRIBE){
+		*out = (certacl_decision){ true, CERTACL_ALLOWED_UNSUBSCRIBE, NULL };
+		return;
+	}
+	size_t nroots = section_roots(w->p, w->who, roots, MAX_SECTIONS);
+	decide_subscribe(w, roots, nroots, out);
+}
+
 void acl_decide(const certacl_policy *p, const certacl_subject *who,
 		const certacl_request *req, certacl_decision *out)
 {
 	walk w = { .p = p, .who = who, .req = req, .topic = req->topic };
-	uint32_t roots[MAX_SECTIONS];
-	size_t nroots;
-	bool is_filter = (req->access == CERTACL_SUBSCRIBE || req->access == CERTACL_UNSUBSCRIBE);
-	const char *problem;
 
 	*out = (certacl_decision){ false, CERTACL_DENIED_BAD_TOPIC, NULL };
 	if(!req->topic || !p->finished) return;
@@ -294,38 +396,16 @@ void acl_decide(const certacl_policy *p, const certacl_subject *who,
 		out->reason = CERTACL_DENIED_TOO_MANY_GROUPS;
 		return;
 	}
-	problem = is_filter ? topic_filter_problem(req->topic, req->topic_len)
-		: topic_name_problem(req->topic, req->topic_len);
-	/* A C string shorter than topic_len holds a NUL: never valid. */
-	if(problem || strlen(req->topic) != req->topic_len) return;
-
-	if(is_filter){
-		const char *group;
-		size_t glen;
-		w.topic = topic_strip_share(req->topic, &group, &glen);
-		if(!w.topic) return;
-		if(req->access == CERTACL_UNSUBSCRIBE){
-			*out = (certacl_decision){ true, CERTACL_ALLOWED_UNSUBSCRIBE, NULL };
-			return;
-		}
-	}else if(strncmp(req->topic, "$share/", 7) == 0 || strcmp(req->topic, "$share") == 0){
-		*out = (certacl_decision){ false, CERTACL_DENIED_SHARE, NULL };
+	switch(req->access){
+	case CERTACL_READ:
+	case CERTACL_WRITE:
+		decide_message(&w, out);
+		return;
+	case CERTACL_SUBSCRIBE:
+	case CERTACL_UNSUBSCRIBE:
+		decide_filter(&w, out);
 		return;
 	}
-
-	nroots = section_roots(p, who, roots, MAX_SECTIONS);
-	if(req->access == CERTACL_SUBSCRIBE){
-		decide_subscribe(&w, roots, nroots, out);
-		return;
-	}
-	w.need = req->access == CERTACL_READ ? CERTACL_READ : CERTACL_WRITE;
-	if(req->access != CERTACL_READ && req->access != CERTACL_WRITE) return;
-	for(size_t i = 0; i < nroots; i++) walk_topic(&w, roots[i], w.topic, true, false);
-
-	if(w.deny) *out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w.deny };
-	else if(w.allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w.allow };
-	else if(w.limited) *out = (certacl_decision){ false, CERTACL_DENIED_LIMIT, w.limited };
-	else *out = (certacl_decision){ false, CERTACL_DENIED_NO_RULE, NULL };
 }
 
 const char *certacl_access_name(certacl_access a)

@@ -70,31 +70,75 @@ void policy_free(certacl_policy *p)
 	free(p);
 }
 
-/* FNV-1a over the label, seeded by the parent so that equal labels under
- * different parents land in different slots. */
-static uint32_t edge_hash(uint32_t parent, const char *s, size_t len)
+/* Hash of a label, 8 bytes at a time; computed once per topic level by a
+ * decision and combined with each parent by edge_hash_h(). */
+uint32_t policy_label_hash(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u ^ (parent * 0x9E3779B1u);
-	for(size_t i = 0; i < len; i++){
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)len;
+	while(len >= 8){
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+		s += 8;
+		len -= 8;
 	}
-	return h;
+	if(len){
+		uint64_t w = 0;
+		for(size_t i = 0; i < len; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	}
+	return (uint32_t)(h ^ (h >> 32)); /* the high half depends on every byte */
 }
 
-uint32_t policy_child(const certacl_policy *p, uint32_t parent, const char *s, size_t len)
+/* Slot hash of (parent, label): Fibonacci hashing, whose high bits mix both. */
+static inline uint32_t edge_hash_h(uint32_t parent, uint32_t lh)
 {
-	uint32_t h = edge_hash(parent, s, len);
+	return (uint32_t)(((((uint64_t)parent << 32) | lh) * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+static uint32_t edge_hash(uint32_t parent, const char *s, size_t len)
+{
+	return edge_hash_h(parent, policy_label_hash(s, len));
+}
+
+/* Equal labels? Topic levels are short: compare 8 bytes at a time inline
+ * rather than calling memcmp for every probe that hits. */
+static inline bool label_eq(const char *a, const char *b, size_t len)
+{
+	while(len >= 8){
+		uint64_t x, y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if(x != y) return false;
+		a += 8;
+		b += 8;
+		len -= 8;
+	}
+	while(len--){
+		if(*a++ != *b++) return false;
+	}
+	return true;
+}
+
+uint32_t policy_child_h(const certacl_policy *p, uint32_t parent, uint32_t lh,
+		const char *s, size_t len)
+{
+	uint32_t h = edge_hash_h(parent, lh);
 	size_t i = h & p->edges_mask;
 	for(;;){
 		const edge *e = &p->edges[i];
 		if(e->child == NODE_NONE) return NODE_NONE;
-		if(e->hash == h && e->parent == parent && e->len == len
-				&& memcmp(e->label, s, len) == 0){
+		if(e->hash == h && e->parent == parent && e->len == len && label_eq(e->label, s, len)){
 			return e->child;
 		}
 		i = (i + 1) & p->edges_mask;
 	}
+}
+
+uint32_t policy_child(const certacl_policy *p, uint32_t parent, const char *s, size_t len)
+{
+	return policy_child_h(p, parent, policy_label_hash(s, len), s, len);
 }
 
 static bool edges_grow(certacl_policy *p)
@@ -130,8 +174,7 @@ static uint32_t child_get(certacl_policy *p, uint32_t parent, const char *s, siz
 	uint32_t c = policy_child(p, parent, s, len);
 	if(c != NODE_NONE) return c;
 	if((p->nedges + 1) * 10 > (p->edges_mask + 1) * 7 && !edges_grow(p)) return NODE_NONE;
-	char *label = arena_strndup(&p->mem, s, len);
-	if(!label) return NODE_NONE;
+	const char *label = s; /* callers pass text that lives in p->mem */
 	c = node_new(p, parent);
 	if(c == NODE_NONE) return NODE_NONE;
 	uint32_t h = edge_hash(parent, s, len);
@@ -190,10 +233,20 @@ bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule)
 	p->rules[ri] = *rule;
 	p->rules[ri].seq = ri;
 
-	uint32_t n = root;
+	uint32_t n = root, depth = 0;
 	const char *s = rule->filter;
+	const char *prev = p->ins_filter && p->ins_root == root ? p->ins_filter : NULL;
 	for(;;){
 		size_t len = strcspn(s, "/");
+		if(prev){
+			size_t plen = strcspn(prev, "/");
+			if(depth < p->ins_depth && plen == len && memcmp(prev, s, len) == 0){
+				n = p->ins_path[depth];
+				prev = prev[plen] == '/' ? prev + plen + 1 : NULL;
+				goto next;
+			}
+			prev = NULL;
+		}
 		int var = rule->section == CERTACL_SECTION_PATTERN ? policy_level_var(s, len) : -1;
 		if(len == 1 && s[0] == '+'){
 			if(!p->nodes[n].plus){
@@ -214,10 +267,18 @@ bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule)
 		}else{
 			n = child_get(p, n, s, len);
 		}
-		if(n == NODE_NONE) return false;
+		if(n == NODE_NONE){
+			p->ins_filter = NULL;
+			return false;
+		}
+next:
+		if(depth < CERTACL_RULE_MAX_LEVELS) p->ins_path[depth++] = n;
 		if(s[len] != '/') break;
 		s += len + 1;
 	}
+	p->ins_root = root;
+	p->ins_filter = rule->filter;
+	p->ins_depth = depth;
 	if(p->nrrefs == 0) p->nrrefs = 1;
 	if(!grow((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs, sizeof(rref))) return false;
 	uint32_t r = (uint32_t)p->nrrefs++;
@@ -240,6 +301,14 @@ bool policy_finish(certacl_policy *p, certacl_error *err)
 			if(!rule->deny && (rule->perms & CERTACL_READ)) n->flags |= NODE_SUBTREE_READ;
 		}
 		if(n->flags & NODE_SUBTREE_READ) p->nodes[n->parent].flags |= NODE_SUBTREE_READ;
+	}
+	/* Give back the unused tail of the node array (it grew by doubling). */
+	if(p->nnodes < p->nodes_cap){
+		pnode *nn = realloc(p->nodes, p->nnodes * sizeof(pnode));
+		if(nn){
+			p->nodes = nn;
+			p->nodes_cap = p->nnodes;
+		}
 	}
 	p->finished = true;
 	return true;

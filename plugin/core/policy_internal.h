@@ -10,6 +10,7 @@
 #define CERTACL_POLICY_INTERNAL_H
 
 #include "certacl/policy.h"
+#include "certacl/topic.h"
 #include "arena.h"
 
 enum {
@@ -68,10 +69,19 @@ struct certacl_policy {
 	edge *edges;
 	size_t nedges, edges_mask; /* table size = mask + 1, a power of two */
 	bool finished;
+	/* policy_insert's memory of the previous rule: consecutive rules of a
+	 * section share prefixes ("spBv1.0/G1/..."), walked again without lookups */
+	uint32_t ins_root, ins_depth;
+	const char *ins_filter;
+	uint32_t ins_path[CERTACL_RULE_MAX_LEVELS];
 };
 
 /* Literal child of `parent` labelled s[0..len), or NODE_NONE. */
 uint32_t policy_child(const certacl_policy *p, uint32_t parent, const char *s, size_t len);
+/* The same with the label's hash already computed (policy_label_hash). */
+uint32_t policy_child_h(const certacl_policy *p, uint32_t parent, uint32_t lh,
+		const char *s, size_t len);
+uint32_t policy_label_hash(const char *s, size_t len);
 /* Root of a user's / group's section, or NODE_NONE. */
 uint32_t policy_section_root(const certacl_policy *p, certacl_section kind, const char *name);
 
