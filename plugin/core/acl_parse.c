@@ -278,6 +278,9 @@ bool policy_add_text(certacl_policy *p, const char *name, const char *text,
 		certacl_error_set(err, name, 0, "out of memory");
 		return false;
 	}
+	size_t lines = 1;
+	for(const char *c = text; (c = memchr(c, '\n', len - (size_t)(c - text))) != NULL; c++) lines++;
+	policy_reserve(p, lines);
 	bool ok = certacl_each_line(st.file, text, len, parse_line_cb, &st, err);
 	free(st.scratch);
 	return ok;

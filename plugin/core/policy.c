@@ -30,16 +30,38 @@ int policy_level_var(const char *s, size_t len)
 }
 
 /* Grow *arr (of element size sz) so that one more element fits. */
+/* Make room in *arr (elements of size sz) for index n: double, or reach `want`
+ * at once when given. New elements are not initialised (pages stay untouched
+ * until used). */
+static bool reserve(void **arr, size_t *cap, size_t want, size_t sz)
+{
+	if(want <= *cap) return true;
+	if(want > SIZE_MAX / sz) return false;
+	void *na = realloc(*arr, want * sz);
+	if(!na) return false;
+	*arr = na;
+	*cap = want;
+	return true;
+}
+
 static bool grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
-	if(n < *cap) return true;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *na = realloc(*arr, ncap * sz);
-	if(!na) return false;
-	memset((char *)na + *cap * sz, 0, (ncap - *cap) * sz);
-	*arr = na;
-	*cap = ncap;
-	return true;
+	return n < *cap || reserve(arr, cap, *cap ? *cap * 2 : 64, sz);
+}
+
+/* Resize the edge table to `nsize` slots (a power of two) and re-insert. */
+static bool edges_resize(certacl_policy *p, size_t nsize);
+
+void policy_reserve(certacl_policy *p, size_t lines)
+{
+	/* A rule line adds at most one rule, and in practice about two to three
+	 * trie edges and nodes; failures here only mean growing later. */
+	reserve((void **)&p->rules, &p->rules_cap, p->nrules + lines, sizeof(certacl_rule));
+	reserve((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs + lines + 1, sizeof(rref));
+	reserve((void **)&p->nodes, &p->nodes_cap, p->nnodes + 3 * lines, sizeof(pnode));
+	size_t want = (p->nedges + 2 * lines) * 10 / 7 + 1, size = p->edges_mask + 1;
+	while(size < want && size < ((size_t)1 << 31)) size *= 2;
+	if(size > p->edges_mask + 1) edges_resize(p, size);
 }
 
 certacl_policy *policy_new(void)
@@ -97,41 +119,27 @@ static inline uint32_t edge_hash_h(uint32_t parent, uint32_t lh)
 	return (uint32_t)(((((uint64_t)parent << 32) | lh) * 0x9E3779B97F4A7C15ull) >> 32);
 }
 
-static uint32_t edge_hash(uint32_t parent, const char *s, size_t len)
+/* Does the stored label equal s[0..len)? A stored label ends at NUL, or at '/'
+ * when it is a topic level (user and group names may hold '/'). Compared byte
+ * by byte: the stored label may be shorter than len, and the first mismatch
+ * stops before its end. */
+static inline bool label_eq(const char *label, uint32_t parent, const char *s, size_t len)
 {
-	return edge_hash_h(parent, policy_label_hash(s, len));
-}
-
-/* Equal labels? Topic levels are short: compare 8 bytes at a time inline
- * rather than calling memcmp for every probe that hits. */
-static inline bool label_eq(const char *a, const char *b, size_t len)
-{
-	while(len >= 8){
-		uint64_t x, y;
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if(x != y) return false;
-		a += 8;
-		b += 8;
-		len -= 8;
+	for(size_t i = 0; i < len; i++){
+		if(label[i] != s[i]) return false;
 	}
-	while(len--){
-		if(*a++ != *b++) return false;
-	}
-	return true;
+	char end = label[len];
+	return end == '\0' || (end == '/' && parent != NODE_USERS && parent != NODE_GROUPS);
 }
 
 uint32_t policy_child_h(const certacl_policy *p, uint32_t parent, uint32_t lh,
 		const char *s, size_t len)
 {
-	uint32_t h = edge_hash_h(parent, lh);
-	size_t i = h & p->edges_mask;
+	size_t i = edge_hash_h(parent, lh) & p->edges_mask;
 	for(;;){
 		const edge *e = &p->edges[i];
 		if(e->child == NODE_NONE) return NODE_NONE;
-		if(e->hash == h && e->parent == parent && e->len == len && label_eq(e->label, s, len)){
-			return e->child;
-		}
+		if(e->parent == parent && label_eq(e->label, parent, s, len)) return e->child;
 		i = (i + 1) & p->edges_mask;
 	}
 }
@@ -143,13 +151,19 @@ uint32_t policy_child(const certacl_policy *p, uint32_t parent, const char *s, s
 
 static bool edges_grow(certacl_policy *p)
 {
-	size_t nsize = (p->edges_mask + 1) * 2;
+	return edges_resize(p, (p->edges_mask + 1) * 2);
+}
+
+static bool edges_resize(certacl_policy *p, size_t nsize)
+{
 	edge *ne = calloc(nsize, sizeof(edge));
 	if(!ne) return false;
 	for(size_t i = 0; i <= p->edges_mask; i++){
 		edge *e = &p->edges[i];
+		/* The label hashes are read in random node order: ask for them early. */
+		if(i + 16 <= p->edges_mask) __builtin_prefetch(&p->nodes[p->edges[i + 16].child].lh);
 		if(e->child == NODE_NONE) continue;
-		size_t j = e->hash & (nsize - 1);
+		size_t j = edge_hash_h(e->parent, p->nodes[e->child].lh) & (nsize - 1);
 		while(ne[j].child != NODE_NONE) j = (j + 1) & (nsize - 1);
 		ne[j] = *e;
 	}
@@ -159,29 +173,28 @@ static bool edges_grow(certacl_policy *p)
 	return true;
 }
 
-static uint32_t node_new(certacl_policy *p, uint32_t parent)
+static uint32_t node_new(certacl_policy *p)
 {
 	if(p->nnodes >= UINT32_MAX - 1) return NODE_NONE;
 	if(!grow((void **)&p->nodes, &p->nodes_cap, p->nnodes, sizeof(pnode))) return NODE_NONE;
-	uint32_t n = (uint32_t)p->nnodes++;
-	p->nodes[n].parent = parent;
-	return n;
+	memset(&p->nodes[p->nnodes], 0, sizeof(pnode));
+	return (uint32_t)p->nnodes++;
 }
 
-/* Literal child of parent labelled s[0..len), created when missing. */
+/* Literal child of parent labelled s[0..len), created when missing. `s` must
+ * live in p->mem and end the label at '/' or NUL (it becomes the label). */
 static uint32_t child_get(certacl_policy *p, uint32_t parent, const char *s, size_t len)
 {
-	uint32_t c = policy_child(p, parent, s, len);
+	uint32_t lh = policy_label_hash(s, len);
+	uint32_t c = p->nodes[parent].first_lit ? policy_child_h(p, parent, lh, s, len) : NODE_NONE;
 	if(c != NODE_NONE) return c;
 	if((p->nedges + 1) * 10 > (p->edges_mask + 1) * 7 && !edges_grow(p)) return NODE_NONE;
-	const char *label = s; /* callers pass text that lives in p->mem */
-	c = node_new(p, parent);
+	c = node_new(p);
 	if(c == NODE_NONE) return NODE_NONE;
-	uint32_t h = edge_hash(parent, s, len);
-	size_t i = h & p->edges_mask;
+	p->nodes[c].lh = lh;
+	size_t i = edge_hash_h(parent, lh) & p->edges_mask;
 	while(p->edges[i].child != NODE_NONE) i = (i + 1) & p->edges_mask;
-	p->edges[i] = (edge){ .label = label, .len = (uint32_t)len, .hash = h,
-		.parent = parent, .child = c };
+	p->edges[i] = (edge){ .label = s, .parent = parent, .child = c };
 	p->nedges++;
 	if(len > 0 && s[0] == '$') p->nodes[c].flags |= NODE_DOLLAR_LABEL;
 	if(len == 0) p->nodes[c].flags |= NODE_EMPTY_LABEL;
@@ -197,7 +210,7 @@ static uint32_t var_child_get(certacl_policy *p, uint32_t parent, int var)
 	}
 	if(p->nvedges == 0) p->nvedges = 1; /* index 0 means "none" */
 	if(!grow((void **)&p->vedges, &p->vedges_cap, p->nvedges, sizeof(vedge))) return NODE_NONE;
-	uint32_t c = node_new(p, parent);
+	uint32_t c = node_new(p);
 	if(c == NODE_NONE) return NODE_NONE;
 	uint32_t v = (uint32_t)p->nvedges++;
 	p->vedges[v] = (vedge){ .child = c, .next = p->nodes[parent].var_head, .var = (uint32_t)var };
@@ -250,14 +263,14 @@ bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule)
 		int var = rule->section == CERTACL_SECTION_PATTERN ? policy_level_var(s, len) : -1;
 		if(len == 1 && s[0] == '+'){
 			if(!p->nodes[n].plus){
-				uint32_t c = node_new(p, n);
+				uint32_t c = node_new(p);
 				if(c == NODE_NONE) return false;
 				p->nodes[n].plus = c;
 			}
 			n = p->nodes[n].plus;
 		}else if(len == 1 && s[0] == '#'){
 			if(!p->nodes[n].hash){
-				uint32_t c = node_new(p, n);
+				uint32_t c = node_new(p);
 				if(c == NODE_NONE) return false;
 				p->nodes[n].hash = c;
 			}
@@ -279,6 +292,12 @@ next:
 	p->ins_root = root;
 	p->ins_filter = rule->filter;
 	p->ins_depth = depth;
+	/* Mark the path of a READ grant, so that SUBSCRIBE checks can skip
+	 * subtrees with nothing readable. */
+	if(!rule->deny && (rule->perms & CERTACL_READ)){
+		p->nodes[root].flags |= NODE_SUBTREE_READ;
+		for(uint32_t d = 0; d < depth; d++) p->nodes[p->ins_path[d]].flags |= NODE_SUBTREE_READ;
+	}
 	if(p->nrrefs == 0) p->nrrefs = 1;
 	if(!grow((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs, sizeof(rref))) return false;
 	uint32_t r = (uint32_t)p->nrrefs++;
@@ -288,28 +307,24 @@ next:
 	return true;
 }
 
-/* Mark every node whose subtree holds a READ grant, so that SUBSCRIBE checks can
- * skip subtrees with nothing readable. Children always have larger indices than
- * their parent, so one backwards pass propagates flags to the roots. */
+static void shrink(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	if(n == 0 || n >= *cap) return;
+	void *na = realloc(*arr, n * sz);
+	if(na){
+		*arr = na;
+		*cap = n;
+	}
+}
+
+/* Freeze the policy: from now on it is only read. */
 bool policy_finish(certacl_policy *p, certacl_error *err)
 {
 	(void)err;
-	for(size_t i = p->nnodes; i-- > NODE_FIRST_FREE; ){
-		pnode *n = &p->nodes[i];
-		for(uint32_t r = n->rule_head; r; r = p->rrefs[r].next){
-			const certacl_rule *rule = &p->rules[p->rrefs[r].rule];
-			if(!rule->deny && (rule->perms & CERTACL_READ)) n->flags |= NODE_SUBTREE_READ;
-		}
-		if(n->flags & NODE_SUBTREE_READ) p->nodes[n->parent].flags |= NODE_SUBTREE_READ;
-	}
-	/* Give back the unused tail of the node array (it grew by doubling). */
-	if(p->nnodes < p->nodes_cap){
-		pnode *nn = realloc(p->nodes, p->nnodes * sizeof(pnode));
-		if(nn){
-			p->nodes = nn;
-			p->nodes_cap = p->nnodes;
-		}
-	}
+	/* Give back the unused tails (the arrays grew by doubling or reserve). */
+	shrink((void **)&p->nodes, &p->nodes_cap, p->nnodes, sizeof(pnode));
+	shrink((void **)&p->rules, &p->rules_cap, p->nrules, sizeof(certacl_rule));
+	shrink((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs, sizeof(rref));
 	p->finished = true;
 	return true;
 }

@@ -33,7 +33,7 @@ typedef struct pnode {
 	uint32_t next_sib;
 	uint32_t var_head;  /* placeholder children (index into vedges) */
 	uint32_t rule_head; /* rules ending here (index into rrefs) */
-	uint32_t parent;
+	uint32_t lh;        /* hash of the label of the edge to this node (rehashing) */
 	uint32_t flags;
 } pnode;
 
@@ -48,10 +48,10 @@ typedef struct rref {
 	uint32_t next;
 } rref;
 
+/* 16 bytes, four to a cache line. The label is not copied: it points into the
+ * stored rule filter (ending at '/' or NUL) or section name (ending at NUL). */
 typedef struct edge {
 	const char *label;
-	uint32_t len;
-	uint32_t hash;
 	uint32_t parent;
 	uint32_t child; /* 0: empty slot */
 } edge;
@@ -89,6 +89,9 @@ uint32_t policy_section_root(const certacl_policy *p, certacl_section kind, cons
  * rule's strings must already live in p->mem. Returns false on out-of-memory. */
 uint32_t policy_section_get(certacl_policy *p, certacl_section kind, const char *name);
 bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule);
+/* Make room for about `lines` more rules at once (fewer reallocations and
+ * rehashes while loading a large file). */
+void policy_reserve(certacl_policy *p, size_t lines);
 
 /* Parse a placeholder level ("%u", "%c", "%{cn}", ...) of length len:
  * returns the var, -1 if the level holds no '%' placeholder, -2 if it holds one
