@@ -43,8 +43,9 @@ typedef bool (*certacl_line_fn)(void *ctx, unsigned line, char *text);
 bool certacl_each_line(const char *name, const char *text, size_t len, certacl_line_fn fn,
 		void *ctx, certacl_error *err);
 
-/* Copy s[0..len) into out for a log line: control characters, backslash and
- * quote become \xNN, and a text that does not fit ends with "...". */
+/* Copy s[0..len) into out for a log line: control characters (C0 and C1),
+ * U+2028/U+2029, bytes that are not well-formed UTF-8, backslash and quote
+ * become \xNN, and a text that does not fit ends with "...". */
 void certacl_escape(const char *s, size_t len, char *out, size_t outsz);
 
 #endif

@@ -81,22 +81,41 @@ const char *certacl_name_problem(const char *s, size_t len, bool topic_safe)
 	return NULL;
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0..len) that is safe to show
+ * as is, or 0: C1 controls (U+0080..U+009F) and the line and paragraph
+ * separators (U+2028, U+2029) count as unsafe, since log readers may take them
+ * for line breaks. */
+static size_t shown_utf8_len(const unsigned char *s, size_t len)
+{
+	size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+	if(n == 0 || n > len || !certacl_utf8_valid((const char *)s, n)) return 0;
+	if(s[0] == 0xC2 && s[1] <= 0x9F) return 0;
+	if(s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9)) return 0;
+	return n;
+}
+
 void certacl_escape(const char *in, size_t len, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
+	const unsigned char *u = (const unsigned char *)in;
+	size_t o = 0, i = 0;
 	if(outsz == 0) return;
-	for(i = 0; i < len; i++){
-		unsigned char c = (unsigned char)in[i];
-		bool esc = (c < 0x20 || c == 0x7F || c == '\\' || c == '\'');
-		if(o + (esc ? 4 : 1) + 4 > outsz) break; /* keep room for "..." and NUL */
+	while(i < len){
+		unsigned char c = u[i];
+		size_t n = c >= 0x80 ? shown_utf8_len(u + i, len - i) : 1;
+		bool esc = n == 0 || c < 0x20 || c == 0x7F || c == '\\' || c == '\'';
+		size_t need = esc ? 4 : n;
+		if(o + need + 4 > outsz) break; /* keep room for "..." and NUL */
 		if(esc){
 			out[o++] = '\\';
 			out[o++] = 'x';
 			out[o++] = hex[c >> 4];
 			out[o++] = hex[c & 15];
+			i++;
 		}else{
-			out[o++] = (char)c;
+			memcpy(out + o, in + i, n);
+			o += n;
+			i += n;
 		}
 	}
 	if(i < len && o + 4 <= outsz){

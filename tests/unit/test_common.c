@@ -160,6 +160,12 @@ static void test_escape(void **state)
 	escape_eq("", 0, 64, "");
 	escape_eq(L("a\nb"), 64, "a\\x0ab");
 	escape_eq(L("\x01\x1f\x7f"), 64, "\\x01\\x1f\\x7f");
+	/* C1 controls, line/paragraph separators and broken UTF-8 cannot forge a
+	 * log line; ordinary UTF-8 is shown as is */
+	escape_eq(L("ab\xc2\x85" "cd"), 64, "ab\\xc2\\x85cd");
+	escape_eq(L("a\xe2\x80\xa8" "b\xe2\x80\xa9"), 64, "a\\xe2\\x80\\xa8b\\xe2\\x80\\xa9");
+	escape_eq(L("x\xff\xc3"), 64, "x\\xff\\xc3");
+	escape_eq(L("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), 64, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	escape_eq(L("back\\slash"), 64, "back\\x5cslash");
 	escape_eq(L("it's"), 64, "it\\x27s");
 	escape_eq(L("a\0b"), 64, "a\\x00b");           /* NUL inside len is shown */
