@@ -120,9 +120,15 @@ static bool split_name(const char *t, size_t len, level *lv, size_t *n)
 {
 	size_t k = 0, start = 0;
 	unsigned char hi = 0;
-	if(len == 0 || len > CERTACL_TOPIC_MAX || t[len] != '\0') return false;
+	if(len == 0 || len > CERTACL_TOPIC_MAX) return false;
 	for(size_t i = 0; i <= len; i++){
+		/* t[len] is read only once t[0..len) held no NUL: it exists. */
 		unsigned char c = (unsigned char)t[i];
+		if(i == len){
+			if(c != '\0') return false;
+		}else if(c == '+' || c == '#' || c == 0){
+			return false;
+		}
 		hi |= c;
 		if(c == '/' || i == len){
 			if(k < STORED_LEVELS){
@@ -132,8 +138,6 @@ static bool split_name(const char *t, size_t len, level *lv, size_t *n)
 			}
 			k++;
 			start = i + 1;
-		}else if(c == '+' || c == '#' || c == 0){
-			return false;
 		}
 	}
 	if((hi & 0x80) && !certacl_utf8_valid(t, len)) return false;
