@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "certacl/common.h"
 
@@ -133,7 +134,13 @@ char *certacl_read_file(const char *path, size_t max, const char *what, size_t *
 		certacl_error_set(err, path, 0, "cannot open %s: %s", what, strerror(errno));
 		return NULL;
 	}
+	/* Start at the file's size (one read, no copies); grow if it grows. */
+	struct stat st;
 	size_t cap = 65536, n = 0;
+	if(fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+			&& (uint64_t)st.st_size < (uint64_t)max){
+		cap = (size_t)st.st_size + 1;
+	}
 	char *buf = malloc(cap + 1);
 	while(buf){
 		size_t got = fread(buf + n, 1, cap - n, f);
