@@ -625,7 +625,7 @@ static void test_clientid_binding(void **state)
 	X509_free(x);
 }
 
-/* KNOWN BUG: clientid_problem (auth.c, case CERTACL_CLIENTID_PREFIX) reads
+/* Regression (fixed): clientid_problem (auth.c, case CERTACL_CLIENTID_PREFIX) reads
  * client_id[strlen(username)] before checking that the client id is that
  * long: `char next = ul ? client_id[ul] : 'x';` comes before the strncmp. A
  * client id shorter than the username (user "edge1", client id "edge" or "")
@@ -651,7 +651,6 @@ static void prefix_short_ids(void *arg)
 static void test_clientid_prefix_short_id(void **state)
 {
 	fixture *f = *state;
-	KNOWN_BUG("clientid_problem (prefix) reads past a client id shorter than the username");
 	certacl_opt_pair opts[] = { { "acl_file", f->acl }, { "clientid", "prefix" } };
 	certacl_snapshot *s = snap(opts, 2);
 	prefix_snapshot = s;
@@ -664,7 +663,7 @@ static void test_clientid_prefix_short_id(void **state)
 	}
 }
 
-/* KNOWN BUG (minor): in prefix mode the character after the username must not
+/* Regression (fixed): in prefix mode the character after the username must not
  * be "a letter or digit" (auth.c clientid_problem comment: so that user
  * "edge1" cannot use "edge10", another user's id), but only ASCII letters and
  * digits are recognised: user "dev" may use client id "dev\xc3\xa9" ("devé"),
@@ -673,7 +672,6 @@ static void test_clientid_prefix_short_id(void **state)
 static void test_clientid_prefix_non_ascii(void **state)
 {
 	fixture *f = *state;
-	KNOWN_BUG("clientid prefix: a non-ASCII letter after the username counts as a separator");
 	certacl_opt_pair opts[] = { { "acl_file", f->acl }, { "clientid", "prefix" } };
 	certacl_snapshot *s = snap(opts, 2);
 	const char *why1 = clientid_problem(s, NULL, "dev\xc3\xa9", "dev", NULL);

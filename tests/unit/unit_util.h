@@ -18,15 +18,6 @@
 #include "certacl/common.h"
 #include "certacl/policy.h"
 
-/* A test that pins down a known core bug: it asserts the correct behaviour and
- * fails until the core is fixed. CERTACL_SKIP_KNOWN_BUGS=1 skips it instead. */
-#define KNOWN_BUG(what) do { \
-		if(getenv("CERTACL_SKIP_KNOWN_BUGS")){ \
-			print_message("[ KNOWN BUG ] skipped: %s\n", what); \
-			skip(); \
-		} \
-	} while(0)
-
 /* Error text contains `needle` (prints both on failure). */
 #define assert_contains(hay, needle) \
 	tu_assert_contains((hay), (needle), __FILE__, __LINE__)
