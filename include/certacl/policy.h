@@ -86,6 +86,9 @@ const certacl_rule *policy_rule_at(const certacl_policy *p, size_t i);
 /* True when the policy has a `user NAME` / `group NAME` section. */
 bool policy_has_user(const certacl_policy *p, const char *name);
 bool policy_has_group(const certacl_policy *p, const char *name);
+/* True when a decision may need what only the connection knows: groups (the
+ * policy has `group` sections) or certificate values (%{cn}, %{ou}, ...). */
+bool policy_uses_connection_values(const certacl_policy *p);
 /* Bytes of memory held by the policy (for benchmarks and counters). */
 size_t policy_memory(const certacl_policy *p);
 

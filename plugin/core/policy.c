@@ -321,6 +321,10 @@ static void shrink(void **arr, size_t *cap, size_t n, size_t sz)
 bool policy_finish(certacl_policy *p, certacl_error *err)
 {
 	(void)err;
+	p->uses_connection_values = p->nodes[NODE_GROUPS].first_lit != NODE_NONE;
+	for(size_t v = 1; v < p->nvedges; v++){
+		if(p->vedges[v].var >= CERTACL_VAR_CN) p->uses_connection_values = true;
+	}
 	/* Give back the unused tails (the arrays grew by doubling or reserve). */
 	shrink((void **)&p->nodes, &p->nodes_cap, p->nnodes, sizeof(pnode));
 	shrink((void **)&p->rules, &p->rules_cap, p->nrules, sizeof(certacl_rule));
@@ -347,6 +351,11 @@ bool policy_has_user(const certacl_policy *p, const char *name)
 bool policy_has_group(const certacl_policy *p, const char *name)
 {
 	return policy_section_root(p, CERTACL_SECTION_GROUP, name) != NODE_NONE;
+}
+
+bool policy_uses_connection_values(const certacl_policy *p)
+{
+	return p->uses_connection_values;
 }
 
 size_t policy_memory(const certacl_policy *p)

@@ -69,6 +69,7 @@ struct certacl_policy {
 	edge *edges;
 	size_t nedges, edges_mask; /* table size = mask + 1, a power of two */
 	bool finished;
+	bool uses_connection_values; /* group sections or certificate placeholders */
 	/* policy_insert's memory of the previous rule: consecutive rules of a
 	 * section share prefixes ("spBv1.0/G1/..."), walked again without lookups */
 	uint32_t ins_root, ins_depth;

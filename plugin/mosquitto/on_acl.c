@@ -35,9 +35,14 @@ int on_acl_check(int event, void *event_data, void *userdata)
 	who.vars[CERTACL_VAR_USERNAME] = mosquitto_client_username(ed->client);
 	who.vars[CERTACL_VAR_CLIENTID] = mosquitto_client_id(ed->client);
 	/* Groups and certificate values captured at CONNECT: never read the
-	 * certificate here (there is none for wills and offline sessions). */
-	conn_fill_subject(conns_confirm(pl->conns, who.vars[CERTACL_VAR_CLIENTID], ed->client,
-			who.vars[CERTACL_VAR_USERNAME]), &who);
+	 * certificate here (there is none for wills and offline sessions). The
+	 * lookup also confirms a password client's claim on its client id; a
+	 * policy without groups or certificate placeholders and without password
+	 * clients needs none of it. */
+	if(policy_uses_connection_values(pl->snap->policy) || pl->snap->opts.no_cert == CERTACL_NOCERT_DEFER){
+		conn_fill_subject(conns_confirm(pl->conns, who.vars[CERTACL_VAR_CLIENTID], ed->client,
+				who.vars[CERTACL_VAR_USERNAME]), &who);
+	}
 	acl_decide(pl->snap->policy, &who, &req, &d);
 	unsigned bit = req.access == CERTACL_READ ? 0 : req.access == CERTACL_WRITE ? 1
 		: req.access == CERTACL_SUBSCRIBE ? 2 : 3;

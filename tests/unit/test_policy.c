@@ -96,6 +96,30 @@ static void test_empty_policy(void **state)
 
 /* Many users and many levels: the edge table and node array grow and every
  * rule is still found. */
+/* Whether decisions need the values captured at CONNECT (the plugin skips the
+ * client-table lookup when they do not). */
+static void test_uses_connection_values(void **state)
+{
+	(void)state;
+	static const struct { const char *text; bool uses; } cases[] = {
+		{ "topic read a/#\n", false },
+		{ "pattern read d/%u/#\npattern write c/%c\n", false },
+		{ "pattern read d/%{cn}\n", true },
+		{ "pattern read spBv1.0/%{ou}/NCMD/%u\n", true },
+		{ "group ops\ntopic read o/#\n", true },
+		{ "topic read %{cn}\n", false }, /* literal text outside patterns */
+	};
+	for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++){
+		certacl_policy *p = tu_policy_ok(cases[i].text);
+		bool got = policy_uses_connection_values(p);
+		policy_free(p);
+		if(got != cases[i].uses){
+			print_error("case %zu: '%s' -> %d\n", i, cases[i].text, got);
+			fail();
+		}
+	}
+}
+
 static void test_growth(void **state)
 {
 	(void)state;
@@ -145,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_empty_policy),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_uses_connection_values),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
