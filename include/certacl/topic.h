@@ -8,8 +8,18 @@
 /* ACL rule filters may have at most this many levels (bounds the trie depth). */
 #define CERTACL_RULE_MAX_LEVELS 256
 
+/* One level of a topic: s[0..len). */
+typedef struct topic_level {
+	const char *s;
+	size_t len;
+} topic_level;
+
 /* Why s[0..len) is not a valid topic name (no wildcards) or NULL if it is. */
 const char *topic_name_problem(const char *s, size_t len);
+/* The same check, which also stores the first `max` levels in levels[] and
+ * the number of all levels in *count (set only when the name is valid). */
+const char *topic_name_levels(const char *s, size_t len, topic_level *levels, size_t max,
+		size_t *count);
 /* Why s[0..len) is not a valid subscription filter, or NULL if it is. */
 const char *topic_filter_problem(const char *s, size_t len);
 

@@ -6,17 +6,14 @@
 #include "certacl/topic.h"
 #include "policy_internal.h"
 
-/* A topic name split into levels once per decision, each with its label hash
- * (policy_label_hash), so that every section walk reuses them. */
+/* A topic name is split into levels once per decision, each with its label
+ * hash (policy_label_hash), so that every section walk reuses them. Only the
+ * first CERTACL_RULE_MAX_LEVELS levels are kept: no rule reaches deeper. */
 #define STORED_LEVELS CERTACL_RULE_MAX_LEVELS
-typedef struct level {
-	const char *s;
-	uint32_t len;
-	uint32_t lh;
-} level;
 
 typedef struct walk {
-	const level *lv;          /* READ/WRITE: the topic's levels */
+	const topic_level *lv;    /* READ/WRITE: the topic's levels ... */
+	const uint32_t *lh;       /* ... and their label hashes */
 	size_t nlv;
 	int8_t var_ok[CERTACL_VAR_COUNT]; /* 0: not checked yet, 1: usable, -1: not */
 	uint16_t var_len[CERTACL_VAR_COUNT];
@@ -95,9 +92,9 @@ static void walk_levels(walk *w, uint32_t node, size_t i, bool deny_only)
 		if(n->rule_head) visit_rules(w, node, deny_only);
 		return;
 	}
-	const level *l = &w->lv[i];
+	const topic_level *l = &w->lv[i];
 	if(n->first_lit){
-		uint32_t c = policy_child_h(w->p, node, l->lh, l->s, l->len);
+		uint32_t c = policy_child_h(w->p, node, w->lh[i], l->s, l->len);
 		if(c) walk_levels(w, c, i + 1, deny_only);
 	}
 	if(n->plus && !dollar) walk_levels(w, n->plus, i + 1, deny_only);
@@ -110,39 +107,6 @@ static void walk_levels(walk *w, uint32_t node, size_t i, bool deny_only)
 			walk_levels(w, w->p->vedges[v].child, i + 1, true);
 		}
 	}
-}
-
-/* Split a topic name into levels and check it in one pass: no wildcard, no
- * NUL, valid UTF-8 (checked in full only when a byte is not ASCII), NUL right
- * after len. Stores the first STORED_LEVELS levels and counts all of them in
- * *n. False when the topic is invalid. */
-static bool split_name(const char *t, size_t len, level *lv, size_t *n)
-{
-	size_t k = 0, start = 0;
-	unsigned char hi = 0;
-	if(len == 0 || len > CERTACL_TOPIC_MAX) return false;
-	for(size_t i = 0; i <= len; i++){
-		/* t[len] is read only once t[0..len) held no NUL: it exists. */
-		unsigned char c = (unsigned char)t[i];
-		if(i == len){
-			if(c != '\0') return false;
-		}else if(c == '+' || c == '#' || c == 0){
-			return false;
-		}
-		hi |= c;
-		if(c == '/' || i == len){
-			if(k < STORED_LEVELS){
-				lv[k].s = t + start;
-				lv[k].len = (uint32_t)(i - start);
-				lv[k].lh = policy_label_hash(t + start, i - start);
-			}
-			k++;
-			start = i + 1;
-		}
-	}
-	if((hi & 0x80) && !certacl_utf8_valid(t, len)) return false;
-	*n = k;
-	return true;
 }
 
 /* Where a filter walk stands: no level matched yet, only an empty first level
@@ -343,16 +307,24 @@ static void decide_subscribe(walk *w, const uint32_t *roots, size_t nroots,
 static void decide_message(walk *w, certacl_decision *out)
 {
 	const certacl_request *req = w->req;
-	level lv[STORED_LEVELS];
+	topic_level lv[STORED_LEVELS];
+	uint32_t lh[STORED_LEVELS];
 	uint32_t roots[MAX_SECTIONS];
 	size_t nlv = 0;
 
-	if(!split_name(req->topic, req->topic_len, lv, &nlv)) return;
+	/* The topic must end at topic_len (a shorter C string holds a NUL); that
+	 * byte is read only once [0, topic_len) held no NUL, so it exists. */
+	if(topic_name_levels(req->topic, req->topic_len, lv, STORED_LEVELS, &nlv)
+			|| req->topic[req->topic_len] != '\0'){
+		return;
+	}
+	for(size_t i = 0; i < nlv && i < STORED_LEVELS; i++) lh[i] = policy_label_hash(lv[i].s, lv[i].len);
 	if(lv[0].len == 6 && memcmp(lv[0].s, "$share", 6) == 0){
 		*out = (certacl_decision){ false, CERTACL_DENIED_SHARE, NULL };
 		return;
 	}
 	w->lv = lv;
+	w->lh = lh;
 	w->nlv = nlv;
 	w->need = req->access;
 	size_t nroots = section_roots(w->p, w->who, roots, MAX_SECTIONS);

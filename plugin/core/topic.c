@@ -5,17 +5,45 @@
 #include "certacl/topic.h"
 
 /* A topic name is non-empty, at most 65535 bytes, valid UTF-8 without NUL, and
- * has no wildcard characters. */
-const char *topic_name_problem(const char *s, size_t len)
+ * has no wildcard characters. One pass checks it and cuts it into levels (the
+ * full UTF-8 check runs only when a byte is not ASCII); the problems are
+ * reported in the same order whatever byte comes first. */
+const char *topic_name_levels(const char *s, size_t len, topic_level *levels, size_t max,
+		size_t *count)
 {
+	size_t k = 0, start = 0;
+	unsigned char hi = 0;
+	bool nul = false, wild = false;
+
 	if(!s || len == 0) return "topic is empty";
 	if(len > CERTACL_TOPIC_MAX) return "topic is longer than 65535 bytes";
-	if(memchr(s, '\0', len)) return "topic contains a NUL byte";
-	if(!certacl_utf8_valid(s, len)) return "topic is not valid UTF-8";
-	if(memchr(s, '+', len) || memchr(s, '#', len)){
-		return "topic name contains a wildcard ('+' or '#')";
+	for(size_t i = 0; i < len; i++){
+		unsigned char c = (unsigned char)s[i];
+		hi |= c;
+		if(c > '/') continue; /* NUL, '#', '+' and '/' all sort below '0' */
+		if(c == '/'){
+			if(k < max) levels[k] = (topic_level){ s + start, i - start };
+			k++;
+			start = i + 1;
+		}else if(c == 0){
+			nul = true;
+		}else if(c == '+' || c == '#'){
+			wild = true;
+		}
 	}
+	if(k < max) levels[k] = (topic_level){ s + start, len - start };
+	k++;
+	if(nul) return "topic contains a NUL byte";
+	if((hi & 0x80) && !certacl_utf8_valid(s, len)) return "topic is not valid UTF-8";
+	if(wild) return "topic name contains a wildcard ('+' or '#')";
+	*count = k;
 	return NULL;
+}
+
+const char *topic_name_problem(const char *s, size_t len)
+{
+	size_t n;
+	return topic_name_levels(s, len, NULL, 0, &n);
 }
 
 /* A filter is a topic in which '+' fills a whole level and '#' fills the whole
