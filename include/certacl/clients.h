@@ -32,6 +32,8 @@ certacl_conns *conns_new(size_t offline_max);
 void conns_free(certacl_conns *c);
 
 const certacl_conn *conns_find(const certacl_conns *c, const char *client_id);
+/* The record of client_id while the connection `live` holds it, or NULL. */
+certacl_conn *conns_live(certacl_conns *c, const char *client_id, const void *live);
 /* The record of client_id if it belongs to `username` (for per-client state). */
 certacl_conn *conns_get(certacl_conns *c, const char *client_id, const char *username);
 /* Record a successful CONNECT (or re-authentication): replaces whatever was

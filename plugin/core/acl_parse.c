@@ -73,8 +73,8 @@ static bool parse_section(parse_state *st, certacl_section kind, const char *res
 }
 
 /* Check a rule's filter: a valid MQTT filter, not too deep, and in patterns every
- * placeholder fills a whole level. */
-static bool check_filter(parse_state *st, const char *filter, bool pattern)
+ * placeholder fills a whole level (*has_vars: the pattern has at least one). */
+static bool check_filter(parse_state *st, const char *filter, bool pattern, bool *has_vars)
 {
 	size_t len = strlen(filter);
 	const char *problem = topic_filter_problem(filter, len);
@@ -88,10 +88,13 @@ static bool check_filter(parse_state *st, const char *filter, bool pattern)
 				"topic filter has more than %d levels", CERTACL_RULE_MAX_LEVELS);
 		return false;
 	}
+	*has_vars = false;
 	if(!pattern) return true;
 	for(const char *s = filter; ; ){
 		size_t n = strcspn(s, "/");
-		if(policy_level_var(s, n) == -2){
+		int var = policy_level_var(s, n);
+		if(var >= 0) *has_vars = true;
+		if(var == -2){
 			certacl_error_set(st->err, st->file, st->line,
 					"placeholder in '%.*s' must fill a whole topic level and be one of "
 					"%%u, %%c, %%{cn}, %%{ou}, %%{o}, %%{serial}, %%{san.dns}, "
@@ -213,7 +216,7 @@ static bool parse_rule(parse_state *st, bool pattern, const char *text, const ch
 				"a deny rule takes no qos/retain limit (it denies every message)");
 		return false;
 	}
-	if(!check_filter(st, filter, pattern)) return false;
+	if(!check_filter(st, filter, pattern, &rule.has_vars)) return false;
 	rule.file = st->file;
 	rule.line = st->line;
 	rule.filter = filter;
@@ -221,12 +224,6 @@ static bool parse_rule(parse_state *st, bool pattern, const char *text, const ch
 	if(pattern){
 		rule.section = CERTACL_SECTION_PATTERN;
 		root = NODE_PATTERN_ROOT;
-		for(const char *s = rule.filter; ; ){
-			size_t len = strcspn(s, "/");
-			if(policy_level_var(s, len) >= 0) rule.has_vars = true;
-			if(s[len] != '/') break;
-			s += len + 1;
-		}
 	}else{
 		rule.section = (uint8_t)st->section;
 		rule.section_name = st->section_name;

@@ -74,6 +74,14 @@ const certacl_conn *conns_find(const certacl_conns *c, const char *client_id)
 	return r ? &r->c : NULL;
 }
 
+certacl_conn *conns_live(certacl_conns *c, const char *client_id, const void *live)
+{
+	conn_rec *r;
+	if(!client_id || !live) return NULL;
+	HASH_FIND_STR(c->by_id, client_id, r);
+	return r && r->c.live == live ? &r->c : NULL;
+}
+
 certacl_conn *conns_get(certacl_conns *c, const char *client_id, const char *username)
 {
 	conn_rec *r;

@@ -59,9 +59,8 @@ static bool client_allows(certacl_plugin *pl, certacl_conn *conn)
 	return true;
 }
 
-void audit_client_gone(certacl_plugin *pl, certacl_conn *conn)
+void audit_client_gone(certacl_conn *conn)
 {
-	(void)pl;
 	if(conn && conn->audit_suppressed){
 		summarise(conn);
 		conn->audit_suppressed = 0;

@@ -52,6 +52,6 @@ void audit_refused(certacl_plugin *pl, struct mosquitto *client, const char *why
 void audit_decision(certacl_plugin *pl, struct mosquitto *client, const certacl_subject *who,
 		const certacl_request *req, const certacl_decision *d);
 /* Say how many lines of a client were suppressed, when it goes away. */
-void audit_client_gone(certacl_plugin *pl, certacl_conn *conn);
+void audit_client_gone(certacl_conn *conn);
 
 #endif

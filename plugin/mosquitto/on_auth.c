@@ -77,10 +77,7 @@ int on_disconnect(int event, void *event_data, void *userdata)
 	certacl_plugin *pl = userdata;
 	const char *id = mosquitto_client_id(ed->client);
 	(void)event;
-	const certacl_conn *conn = conns_find(pl->conns, id);
-	if(conn && conn->live == ed->client){
-		audit_client_gone(pl, conns_get(pl->conns, id, conn->username));
-	}
+	audit_client_gone(conns_live(pl->conns, id, ed->client));
 	conns_disconnect(pl->conns, id, ed->client);
 	return MOSQ_ERR_SUCCESS;
 }
