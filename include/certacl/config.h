@@ -72,6 +72,11 @@ typedef struct certacl_opt_pair {
 	const char *value;
 } certacl_opt_pair;
 
+/* options_init, options_set for each pair, options_finish. The options must be
+ * freed with options_free whatever the result. */
+bool options_load(certacl_options *o, const certacl_opt_pair *opts, size_t n,
+		const char *where, certacl_error *err);
+
 /* Apply the options (then the JSON config they name), read every file they name
  * and build a snapshot; or return NULL with err set to "file:line: problem".
  * Called at start and again on every reload, so every file is re-read. */

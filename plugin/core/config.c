@@ -389,6 +389,16 @@ bool options_finish(certacl_options *o, certacl_error *err)
 	return true;
 }
 
+bool options_load(certacl_options *o, const certacl_opt_pair *opts, size_t n,
+		const char *where, certacl_error *err)
+{
+	options_init(o);
+	for(size_t i = 0; i < n; i++){
+		if(!options_set(o, opts[i].key, opts[i].value, where, err)) return false;
+	}
+	return options_finish(o, err);
+}
+
 /* Read every certificate of ca_file (PEM): the candidates for sha256 pins. */
 static bool load_cas(certacl_snapshot *s, certacl_error *err)
 {
@@ -471,11 +481,7 @@ certacl_snapshot *snapshot_build(const certacl_opt_pair *opts, size_t n,
 		return NULL;
 	}
 	certacl_options *o = &s->opts;
-	options_init(o);
-	for(size_t i = 0; i < n; i++){
-		if(!options_set(o, opts[i].key, opts[i].value, where, err)) goto fail;
-	}
-	if(!options_finish(o, err)) goto fail;
+	if(!options_load(o, opts, n, where, err)) goto fail;
 	if(!(s->policy = policy_new())){
 		certacl_error_set(err, "certacl", 0, "out of memory");
 		goto fail;
@@ -534,10 +540,7 @@ bool snapshot_inputs_stamp(const certacl_opt_pair *opts, size_t n, uint64_t *sta
 {
 	certacl_options o;
 	certacl_error err;
-	bool ok = true;
-	options_init(&o);
-	for(size_t i = 0; ok && i < n; i++) ok = options_set(&o, opts[i].key, opts[i].value, "", &err);
-	if(ok) ok = options_finish(&o, &err);
+	bool ok = options_load(&o, opts, n, "", &err);
 	if(ok){
 		uint64_t h = 14695981039346656037u;
 		for(size_t i = 0; i < o.nacl_files; i++) h = stamp_file(h, o.acl_files[i]);
