@@ -119,14 +119,6 @@ static walk_pos pos_after(walk_pos pos, size_t level_len)
 	return pos == AT_ROOT && level_len == 0 ? AT_EMPTY_PREFIX : AT_LEVEL;
 }
 
-static void record_denies(walk *w, uint32_t node)
-{
-	for(uint32_t r = w->p->nodes[node].rule_head; r; r = w->p->rrefs[r].next){
-		const certacl_rule *rule = &w->p->rules[w->p->rrefs[r].rule];
-		if(rule->deny) w->deny = earliest(w->deny, rule);
-	}
-}
-
 /* Does a deny rule at or below `node` cover every topic that the rest of the
  * filter `f` matches? Records the earliest such deny in w->deny. */
 static void walk_deny_cover(walk *w, uint32_t node, const char *f, walk_pos pos)
@@ -135,9 +127,9 @@ static void walk_deny_cover(walk *w, uint32_t node, const char *f, walk_pos pos)
 	bool first = (pos == AT_ROOT);
 	bool dollar = first && f && f[0] == '$';
 
-	if(n->hash && !dollar) record_denies(w, n->hash);
+	if(n->hash && !dollar) visit_rules(w, n->hash, true);
 	if(!f){
-		record_denies(w, node);
+		visit_rules(w, node, true);
 		return;
 	}
 	size_t len = strcspn(f, "/");
@@ -146,7 +138,7 @@ static void walk_deny_cover(walk *w, uint32_t node, const char *f, walk_pos pos)
 		/* Only '#' covers '#' — except where '#' cannot match the parent
 		 * level (no valid topic is ""): there "+/#" covers it too. */
 		if(pos != AT_LEVEL && n->plus && w->p->nodes[n->plus].hash){
-			record_denies(w, w->p->nodes[n->plus].hash);
+			visit_rules(w, w->p->nodes[n->plus].hash, true);
 		}
 		return;
 	}
