@@ -68,6 +68,29 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+/* One load of a policy from text in memory: wall and CPU seconds, RSS growth
+ * and policy_memory(). False (after printing why) if the text does not load. */
+static bool load_text_once(const char *text, size_t len, double *wall, double *cpu,
+		long *rss, size_t *mem)
+{
+	certacl_error err;
+	malloc_trim(0);
+	size_t r0 = bench_rss_bytes();
+	uint64_t t0 = bench_now_ns(), c0 = cpu_ns();
+	certacl_policy *p = policy_new();
+	if(!p || !policy_add_text(p, "bench", text, len, &err) || !policy_finish(p, &err)){
+		fprintf(stderr, "policy: %s\n", p ? err.text : "out of memory");
+		policy_free(p);
+		return false;
+	}
+	*wall = secs_since(t0);
+	*cpu = cpu_since(c0);
+	*rss = rss_delta(r0);
+	*mem = policy_memory(p);
+	policy_free(p);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	size_t sizes[8] = { 10000, 100000, 1000000 };
@@ -118,25 +141,14 @@ int main(int argc, char **argv)
 		size_t mem_text = 0, mem_file = 0;
 		for(int rep = 0; rep < repeat; rep++){
 			certacl_error err;
-			malloc_trim(0);
-			size_t r0 = bench_rss_bytes();
-			uint64_t t0 = bench_now_ns(), c0 = cpu_ns();
-			certacl_policy *p = policy_new();
-			if(!p || !policy_add_text(p, "bench", text.s, text.len, &err) || !policy_finish(p, &err)){
-				fprintf(stderr, "policy: %s\n", p ? err.text : "out of memory");
+			if(!load_text_once(text.s, text.len, &t_text[rep], &c_text[rep], &rss_text, &mem_text)){
 				return 1;
 			}
-			t_text[rep] = secs_since(t0);
-			c_text[rep] = cpu_since(c0);
-			rss_text = rss_delta(r0);
-			mem_text = policy_memory(p);
-			policy_free(p);
 			malloc_trim(0);
 
 			certacl_opt_pair opt = { "acl_file", path };
-			r0 = bench_rss_bytes();
-			t0 = bench_now_ns();
-			c0 = cpu_ns();
+			size_t r0 = bench_rss_bytes();
+			uint64_t t0 = bench_now_ns(), c0 = cpu_ns();
 			certacl_snapshot *a = snapshot_build(&opt, 1, "bench", &err);
 			if(!a){
 				fprintf(stderr, "snapshot: %s\n", err.text);
@@ -189,20 +201,7 @@ int main(int argc, char **argv)
 			long rss2 = 0;
 			size_t mem2 = 0;
 			for(int rep = 0; rep < repeat; rep++){
-				certacl_error err;
-				malloc_trim(0);
-				size_t r0 = bench_rss_bytes();
-				uint64_t t0 = bench_now_ns(), c0 = cpu_ns();
-				certacl_policy *p = policy_new();
-				if(!p || !policy_add_text(p, "bench", t2.s, t2.len, &err) || !policy_finish(p, &err)){
-					fprintf(stderr, "policy: %s\n", p ? err.text : "out of memory");
-					return 1;
-				}
-				tt[rep] = secs_since(t0);
-				ct[rep] = cpu_since(c0);
-				rss2 = rss_delta(r0);
-				mem2 = policy_memory(p);
-				policy_free(p);
+				if(!load_text_once(t2.s, t2.len, &tt[rep], &ct[rep], &rss2, &mem2)) return 1;
 			}
 			printf("%-9s %8zu %-7s %9.3f %9.3f %10.1f %11.1f %12.1f %s\n", bench_policy_name((bench_policy)k),
 					n2, "text", median(tt, repeat), median(ct, repeat), MB(rss2), MB(mem2), MB(t2.len),
