@@ -73,18 +73,7 @@ static void expect_error(const char *text, size_t len, unsigned line, const char
 static void test_seed_file(void **state)
 {
 	(void)state;
-	static const char seed[] =
-		"user MyEACM\n"
-		"topic read STATE/+\n"
-		"topic readwrite spBv1.0/#\n"
-		"\n"
-		"user SparkplugViewer\n"
-		"topic read STATE/+\n"
-		"topic read spBv1.0/#\n"
-		"\n"
-		"user HMI\n"
-		"topic readwrite STATE/+\n"
-		"topic readwrite spBv1.0/#\n";
+	static const char seed[] = TU_SEED_ACL;
 	static const rule_expect e[] = {
 		{ 2, "topic read STATE/+", "STATE/+", CERTACL_READ, false, CERTACL_SECTION_USER, "MyEACM", false },
 		{ 3, "topic readwrite spBv1.0/#", "spBv1.0/#", RW, false, CERTACL_SECTION_USER, "MyEACM", false },

@@ -78,18 +78,7 @@ static certacl_policy *load(const char *file, const char *text)
 
 /* ---- SPEC section 1: the seed file ---- */
 
-static const char seed_text[] =
-	"user MyEACM\n"                  /* 1 */
-	"topic read STATE/+\n"           /* 2 */
-	"topic readwrite spBv1.0/#\n"    /* 3 */
-	"\n"
-	"user SparkplugViewer\n"         /* 5 */
-	"topic read STATE/+\n"           /* 6 */
-	"topic read spBv1.0/#\n"         /* 7 */
-	"\n"
-	"user HMI\n"                     /* 9 */
-	"topic readwrite STATE/+\n"      /* 10 */
-	"topic readwrite spBv1.0/#\n";   /* 11 */
+static const char seed_text[] = TU_SEED_ACL;
 
 static void test_seed_decisions(void **state)
 {

@@ -108,18 +108,7 @@ static void test_check_list(void **state)
 	assert_null(certacl_lint_checks[n].summary);
 }
 
-static const char seed[] =
-	"user MyEACM\n"
-	"topic read STATE/+\n"
-	"topic readwrite spBv1.0/#\n"
-	"\n"
-	"user SparkplugViewer\n"
-	"topic read STATE/+\n"
-	"topic read spBv1.0/#\n"
-	"\n"
-	"user HMI\n"
-	"topic readwrite STATE/+\n"
-	"topic readwrite spBv1.0/#\n";
+static const char seed[] = TU_SEED_ACL;
 
 static void test_seed_is_clean(void **state)
 {

@@ -18,6 +18,20 @@
 #include "certacl/common.h"
 #include "certacl/policy.h"
 
+/* The ACL file of SPEC section 1 (acl-examples/seed/acl), with line numbers. */
+#define TU_SEED_ACL \
+	"user MyEACM\n"                  /* 1 */ \
+	"topic read STATE/+\n"           /* 2 */ \
+	"topic readwrite spBv1.0/#\n"    /* 3 */ \
+	"\n" \
+	"user SparkplugViewer\n"         /* 5 */ \
+	"topic read STATE/+\n"           /* 6 */ \
+	"topic read spBv1.0/#\n"         /* 7 */ \
+	"\n" \
+	"user HMI\n"                     /* 9 */ \
+	"topic readwrite STATE/+\n"      /* 10 */ \
+	"topic readwrite spBv1.0/#\n"    /* 11 */
+
 /* Error text contains `needle` (prints both on failure). */
 #define assert_contains(hay, needle) \
 	tu_assert_contains((hay), (needle), __FILE__, __LINE__)
