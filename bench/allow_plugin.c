@@ -5,9 +5,7 @@
  * certacl's decision. Not for production: it authorizes everything. */
 #include <stddef.h>
 
-#include <mosquitto.h>
-#include <mosquitto_broker.h>
-#include <mosquitto_plugin.h>
+#include "broker_versions.h" /* mosquitto's plugin headers, as this version has them */
 
 static mosquitto_plugin_id_t *plugin_id;
 static unsigned long checks[16]; /* ACL checks by access (MOSQ_ACL_*) */

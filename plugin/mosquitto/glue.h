@@ -5,12 +5,10 @@
 
 #include <time.h>
 
-#include <mosquitto.h>
-#include <mosquitto_broker.h>
-#include <mosquitto_plugin.h>
-
 #include "certacl/auth.h"
 #include "certacl/config.h"
+
+#include "broker_versions.h"
 
 /* Counters published under $SYS/broker/certacl/ (index by certacl_access bit
  * position: read, write, subscribe, unsubscribe). */
@@ -25,6 +23,7 @@ typedef struct certacl_stats {
  * per_listener_settings the broker initialises one instance per listener. */
 typedef struct certacl_plugin {
 	mosquitto_plugin_id_t *id;
+	certacl_broker broker;  /* which mosquitto this is (broker_versions.c) */
 	certacl_opt_pair *opts; /* plugin_opt_* as given at init, kept for reloads */
 	size_t nopts;
 	certacl_snapshot *snap; /* current policy: replaced whole, never edited */
@@ -45,6 +44,13 @@ int on_acl_check(int event, void *event_data, void *userdata);
 int on_reload(int event, void *event_data, void *userdata);
 int on_disconnect(int event, void *event_data, void *userdata);
 int on_tick(int event, void *event_data, void *userdata);
+
+/* A client passed every authentication step (2.1's CONNECT event): a client
+ * certacl deferred to the password file now holds its client id for good. */
+void client_connected(certacl_plugin *pl, struct mosquitto *client);
+/* A client's connection has gone (DISCONNECT, or 2.1's CLIENT_OFFLINE for a
+ * persistent session): its values are kept as offline. */
+void client_gone(certacl_plugin *pl, struct mosquitto *client);
 
 /* Audit lines (audit.c): rate-limited per client and globally, each naming the
  * user, client id, address, topic, access and deciding rule. */

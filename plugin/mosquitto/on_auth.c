@@ -71,13 +71,23 @@ int on_basic_auth(int event, void *event_data, void *userdata)
 	return rc;
 }
 
+void client_connected(certacl_plugin *pl, struct mosquitto *client)
+{
+	const char *username = mosquitto_client_username(client);
+	conns_confirm(pl->conns, mosquitto_client_id(client), client, username ? username : "");
+}
+
+void client_gone(certacl_plugin *pl, struct mosquitto *client)
+{
+	const char *id = mosquitto_client_id(client);
+	audit_client_gone(conns_live(pl->conns, id, client));
+	conns_disconnect(pl->conns, id, client);
+}
+
 int on_disconnect(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_disconnect *ed = event_data;
-	certacl_plugin *pl = userdata;
-	const char *id = mosquitto_client_id(ed->client);
 	(void)event;
-	audit_client_gone(conns_live(pl->conns, id, ed->client));
-	conns_disconnect(pl->conns, id, ed->client);
+	client_gone(userdata, ed->client);
 	return MOSQ_ERR_SUCCESS;
 }

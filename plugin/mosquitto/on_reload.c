@@ -5,9 +5,11 @@
 
 #include "glue.h"
 
-/* mosquitto 2.0.11 sends RELOAD twice for one SIGHUP. A second call within a
- * second that would read exactly the same files is skipped: at a million rules
- * a rebuild blocks the broker for a noticeable time. */
+/* One SIGHUP can bring several RELOADs: one per listener when the plugin is
+ * configured per listener (2.0.x per_listener_settings; 2.1 plugin_use on N
+ * listeners), and 2.0.11 was seen to send two. A call within a second that
+ * would read exactly the same files is skipped: at a million rules a rebuild
+ * blocks the broker for a noticeable time. */
 static bool duplicate_reload(certacl_plugin *pl, uint64_t stamp, bool have)
 {
 	struct timespec now;
@@ -29,7 +31,7 @@ int on_reload(int event, void *event_data, void *userdata)
 	bool have = snapshot_inputs_stamp(pl->opts, pl->nopts, &stamp);
 	if(duplicate_reload(pl, stamp, have)){
 		mosquitto_log_printf(MOSQ_LOG_DEBUG, "certacl: reload: same files as a moment ago, skipped");
-		return MOSQ_ERR_PLUGIN_DEFER;
+		return broker_reload_result(pl);
 	}
 
 	certacl_snapshot *next = snapshot_build(pl->opts, pl->nopts, "mosquitto.conf plugin_opt", &err);
@@ -50,6 +52,7 @@ int on_reload(int event, void *event_data, void *userdata)
 	pl->inputs_stamp = stamp;
 	pl->have_stamp = have;
 	clock_gettime(CLOCK_MONOTONIC, &pl->last_reload);
-	/* Defer, so that other plugins and the broker's own checks reload too. */
-	return MOSQ_ERR_PLUGIN_DEFER;
+	/* A failed reload keeps the last good policy and must not stop the broker
+	 * (2.1 exits on a RELOAD error); other plugins reload too. */
+	return broker_reload_result(pl);
 }

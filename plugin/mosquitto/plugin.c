@@ -21,11 +21,12 @@ static const struct {
 };
 #define NCALLBACKS (sizeof(callbacks) / sizeof(callbacks[0]))
 
-static void unregister_all(mosquitto_plugin_id_t *id)
+static void unregister_all(certacl_plugin *pl)
 {
 	for(size_t i = 0; i < NCALLBACKS; i++){
-		mosquitto_callback_unregister(id, callbacks[i].event, callbacks[i].cb, NULL);
+		mosquitto_callback_unregister(pl->id, callbacks[i].event, callbacks[i].cb, NULL);
 	}
+	broker_cleanup(pl);
 }
 
 int mosquitto_plugin_version(int supported_version_count, const int *supported_versions)
@@ -89,18 +90,23 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		plugin_free(pl);
 		return MOSQ_ERR_INVAL;
 	}
-	for(size_t i = 0; i < NCALLBACKS; i++){
-		if(mosquitto_callback_register(identifier, callbacks[i].event, callbacks[i].cb, NULL, pl)){
-			mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: cannot register callbacks");
-			unregister_all(identifier);
-			plugin_free(pl);
-			return MOSQ_ERR_UNKNOWN;
-		}
+	bool registered = true;
+	for(size_t i = 0; registered && i < NCALLBACKS; i++){
+		registered = mosquitto_callback_register(identifier, callbacks[i].event, callbacks[i].cb,
+				NULL, pl) == MOSQ_ERR_SUCCESS;
+	}
+	if(!registered || !broker_init(pl)){
+		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: cannot register callbacks");
+		unregister_all(pl);
+		plugin_free(pl);
+		return MOSQ_ERR_UNKNOWN;
 	}
 	*userdata = pl;
 	mosquitto_log_printf(MOSQ_LOG_INFO, "certacl: loaded %zu rules from %zu ACL file(s); "
-			"identity from %s", policy_rule_count(pl->snap->policy), pl->snap->opts.nacl_files,
-			id_spec_name(&pl->snap->opts.identity));
+			"identity from %s; built with %s, running in a mosquitto %s broker",
+			policy_rule_count(pl->snap->policy), pl->snap->opts.nacl_files,
+			id_spec_name(&pl->snap->opts.identity), broker_headers_name(),
+			pl->broker.v21 ? "2.1" : "2.0");
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -110,7 +116,7 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int 
 	(void)options;
 	(void)option_count;
 	if(!pl) return MOSQ_ERR_SUCCESS;
-	unregister_all(pl->id);
+	unregister_all(pl);
 	plugin_free(pl);
 	return MOSQ_ERR_SUCCESS;
 }

@@ -1,7 +1,7 @@
 /* certacl plugin glue: counters under $SYS/broker/certacl/, published from the
  * TICK event every plugin_opt_stats_interval seconds (only values that
  * changed). mosquitto 2.0.11 sends no TICK with per_listener_settings true:
- * then nothing is published. */
+ * then nothing is published. 2.1 ticks only when asked to. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,8 +28,8 @@ int on_tick(int event, void *event_data, void *userdata)
 	time_t now = time(NULL);
 	char topic[128];
 	(void)event;
-	(void)event_data;
 
+	broker_tick_again(event_data, 1);
 	unsigned interval = pl->snap->opts.stats_interval;
 	if(interval == 0 || now < pl->stats_next) return MOSQ_ERR_SUCCESS;
 	bool all = pl->stats_next == 0; /* first time: publish everything */

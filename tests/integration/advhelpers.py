@@ -509,22 +509,8 @@ class Broker(ih.Broker):
             text = text.replace("log_type all\n", "".join("log_type %s\n" % t for t in self.log_types), 1)
         return text
 
-    def _spawn(self):
-        if not self.command_prefix:
-            return super()._spawn()
-        # harness._spawn with a command prefix (kept in step with harness.Broker._spawn)
-        self.ports = [h.free_port() for _ in self.listeners]
-        with open(self.conf, "w", encoding="utf-8") as f:
-            f.write(self.config_text())
-        if self._log_file:
-            self._log_file.close()
-        self._log_file = open(self.log_path, "wb")
-        if self.plugin and not os.path.exists(self.plugin):
-            raise h.BrokerError("plugin not found: %s (build it, or set CERTACL_PLUGIN)" % self.plugin)
-        self.proc = subprocess.Popen(self.command_prefix + [h.MOSQUITTO, "-c", self.conf],
-                                     stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT)
-        self.pid = self.proc.pid
+    def argv(self):
+        return self.command_prefix + super().argv()
 
     def start(self):
         saved = h.START_TIMEOUT

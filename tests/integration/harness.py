@@ -16,6 +16,9 @@ Every wait is bounded in time and every loop in count. Environment:
   CERTACL_PLUGIN      path of certacl.so (set by ctest; default build/certacl.so)
   CERTACL_SOURCE_DIR  the source tree (set by ctest; default: two levels up)
   CERTACL_MOSQUITTO   the broker binary (default /usr/sbin/mosquitto)
+  CERTACL_BROKER_ROOT a Debian root (scripts/rootfs) whose mosquitto is run with chroot:
+                      the version matrix (scripts/matrix) tests 2.0.21 and 2.1.x this way;
+                      /tmp and the source tree are bind-mounted at the same paths inside
   CERTACL_KEEP_TMP=1  keep the temporary directories (they are printed)
   CERTACL_CERT_CACHE  a directory where certificates are kept between tests (ctest sets it)
   CERTACL_TEST_STOCK=1  development aid: run against mosquitto's own acl_file with
@@ -41,6 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("CERTACL_SOURCE_DIR") or os.path.abspath(os.path.join(HERE, "..", ".."))
 GENCERTS = os.path.join(SOURCE_DIR, "scripts", "gencerts")
 MOSQUITTO = os.environ.get("CERTACL_MOSQUITTO", "/usr/sbin/mosquitto")
+BROKER_ROOT = os.environ.get("CERTACL_BROKER_ROOT", "")
 SEED_ACL = os.path.join(SOURCE_DIR, "acl-examples", "seed", "acl")
 
 # Bounds (seconds). Generous enough for a loaded CI machine, short enough to keep the
@@ -108,6 +112,36 @@ def wait_until(pred, timeout=WAIT, poll=POLL):
             break
         time.sleep(poll)
     return pred()
+
+
+def broker_argv(conf):
+    """The command line of the broker under test with config file `conf`."""
+    if BROKER_ROOT:
+        return ["chroot", BROKER_ROOT, "/usr/sbin/mosquitto", "-c", conf]
+    return [MOSQUITTO, "-c", conf]
+
+
+_version = []
+
+
+def broker_version():
+    """(major, minor, patch) of the broker under test, from the first line of
+    `mosquitto -h` ("mosquitto version 2.0.11")."""
+    if not _version:
+        argv = broker_argv("/dev/null")[:-2] + ["-h"]
+        out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, text=True, timeout=10).stdout
+        m = re.search(r"mosquitto version (\d+)\.(\d+)\.(\d+)", out)
+        if not m:
+            raise RuntimeError("cannot tell the broker's version from: %r" % out[:200])
+        _version.append(tuple(int(x) for x in m.groups()))
+    return _version[0]
+
+
+def broker_is_21():
+    """True for mosquitto 2.1.x and later (RELOAD must succeed, CONNECT and
+    CLIENT_OFFLINE events exist)."""
+    return broker_version() >= (2, 1, 0)
 
 
 def keep_tmp():
@@ -237,11 +271,13 @@ class Broker:
     plugin_opts: list of (key, value) for more plugin_opt_KEY lines.
     global_lines: extra global config lines (e.g. password_file).
     plugin: path of the plugin, or None for a broker without it (harness self-test).
+    per_listener_settings: True puts the plugin on the last listener (mosquitto's option).
     """
 
     def __init__(self, env, acl_files=(), plugin_opts=(), listeners=None, global_lines=(),
-                 plugin="default", name="broker"):
+                 plugin="default", name="broker", per_listener_settings=False):
         self.env = env
+        self.per_listener_settings = per_listener_settings
         self.name = name
         self.acl_files = list(acl_files)
         self.plugin_opts = list(plugin_opts)
@@ -271,7 +307,7 @@ class Broker:
     def config_text(self):
         c = self.env.certs
         lines = [
-            "per_listener_settings false",
+            "per_listener_settings %s" % ("true" if self.per_listener_settings else "false"),
             "allow_anonymous false",
             "user root",
             "log_dest stderr",
@@ -303,9 +339,13 @@ class Broker:
         self._log_file = open(self.log_path, "wb")
         if self.plugin and not os.path.exists(self.plugin):
             raise BrokerError("plugin not found: %s (build it, or set CERTACL_PLUGIN)" % self.plugin)
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL,
                                      stdout=self._log_file, stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
+
+    def argv(self):
+        """The broker's command line (chroot execs mosquitto: the PID stays the broker's)."""
+        return broker_argv(self.conf)
 
     def start(self):
         """Start and wait until every listener accepts connections. Raises BrokerError."""
