@@ -61,6 +61,7 @@ RC_SUCCESS = 0x00
 RC_NO_MATCHING_SUBSCRIBERS = 0x10
 RC_NOT_AUTHORIZED = 0x87
 RC_BAD_USERNAME_OR_PASSWORD = 0x86
+RC_CLIENT_ID_NOT_VALID = 0x85
 
 
 def plugin_path():
@@ -142,6 +143,13 @@ def broker_is_21():
     """True for mosquitto 2.1.x and later (RELOAD must succeed, CONNECT and
     CLIENT_OFFLINE events exist)."""
     return broker_version() >= (2, 1, 0)
+
+
+def gone_pattern(client_id):
+    """A regex for the broker's log line when `client_id`'s connection ends: 2.0 logs
+    "Client ID disconnected." or "Client ID closed its connection.", 2.1 adds the address:
+    "Client ID [127.0.0.1:PORT] disconnected: connection closed by client."."""
+    return r"Client %s (\[[^\]]*\] )?(disconnected|closed its connection)" % re.escape(client_id)
 
 
 def keep_tmp():
@@ -308,11 +316,12 @@ class Broker:
         c = self.env.certs
         lines = [
             "per_listener_settings %s" % ("true" if self.per_listener_settings else "false"),
-            "allow_anonymous false",
             "user root",
             "log_dest stderr",
             "log_type all",
         ]
+        if not self.per_listener_settings:
+            lines.append("allow_anonymous false")
         lines += self.global_lines
         for port, l in zip(self.ports, self.listeners):
             lines += [
@@ -323,6 +332,8 @@ class Broker:
                 "keyfile %s" % os.path.join(c, "server.key"),
                 "require_certificate %s" % ("true" if l.get("require_certificate", True) else "false"),
             ]
+            if self.per_listener_settings:  # 2.1: a listener's option, after its listener line
+                lines.append("allow_anonymous false")
             lines += list(l.get("extra", ()))
         if self.plugin:
             lines += ["", "plugin %s" % self.plugin]

@@ -123,7 +123,7 @@ class AclSemantics(unittest.TestCase):
         self.assertTrue(h.suback_granted(self.sub(r2, "cid/r2/in")), "%c pattern")
 
     def wait_gone(self, cl):
-        return self.broker.wait_log(r"Client %s (disconnected|closed its connection)" % re.escape(cl.client_id))
+        return self.broker.wait_log(h.gone_pattern(cl.client_id))
 
     def test_will_checked(self):
         r = self.connect("reader")

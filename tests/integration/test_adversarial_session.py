@@ -172,7 +172,7 @@ class Takeover(ah.Case):
         # the owner's session survives: disconnect cleanly (session kept), queue a message,
         # reconnect without clean start
         owner.close()
-        self.assertIsNotNone(self.broker.wait_log(r"Client %s disconnected\." % re.escape(cid)))
+        self.assertIsNotNone(self.broker.wait_log(h.gone_pattern(cid)))
         self.assertTrue(h.publish_allowed(pub.publish("secret/2", "S2-queued")))
         again, r = self.session_client("owner", cid)
         self.assertEqual(r.rc, 0)
@@ -202,7 +202,7 @@ class Takeover(ah.Case):
         self.assertEqual(r.rc, 0)
         self.sub(owner, "secret/#", True)
         owner.close()
-        self.assertIsNotNone(self.broker.wait_log(r"Client %s disconnected\." % re.escape(cid)))
+        self.assertIsNotNone(self.broker.wait_log(h.gone_pattern(cid)))
         for i in range(3):
             self.assertTrue(h.publish_allowed(pub.publish("secret/q%d" % i, "Q%d" % i)))
         att, r = self.session_client("attacker", cid)
