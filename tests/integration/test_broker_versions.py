@@ -109,6 +109,7 @@ class Generation(ih.Case):
         h.log("  one SIGHUP: %d reload(s), %d RELOAD event(s) skipped as duplicates"
               % (len(reloads), len(skipped)))
         self.assertEqual(len(reloads), 1, "one SIGHUP should rebuild the policy once")
+        self.assertEqual(len(skipped), 0, "a global plugin gets one RELOAD per SIGHUP")
         self.assertFalse(self.broker.find_log(r"produced error on reload", since))
         # certacl's new policy applies to the client that stayed connected
         self.assert_still_connected(hmi, "STATE/h1", "HMI after SIGHUP")
