@@ -13,7 +13,10 @@
  *   - a placeholder whose value is unknown, unsafe (certacl_name_problem with
  *     topic_safe), or starts with '$' in the first level makes an allow rule
  *     match nothing, and stands for '+' in a deny rule (a deny never weakens);
- *     outside `pattern` lines placeholders are literal text;
+ *     outside `pattern` lines placeholders are literal text; a pattern level
+ *     holding a placeholder that does not fill it acts as an unusable value;
+ *   - a client whose username or client id holds '+' or '#' gets no allow
+ *     from pattern lines (their denies still apply);
  *   - READ/WRITE: the earliest matching deny wins; else the earliest allow
  *     within its QoS/retain limits; else the earliest allow refused by limits;
  *   - SUBSCRIBE (after $share/G/ is stripped): denied by the earliest deny whose
@@ -52,6 +55,9 @@ static subj subjects[] = {
 		.groups = groups_dollar, .ngroups = 3 } },
 	/* empty username: the anonymous section */
 	{ "empty-user", { .vars = { [CERTACL_VAR_USERNAME] = "", [CERTACL_VAR_CLIENTID] = "e" } } },
+	/* '+' in the client id: patterns may only deny (as in mosquitto) */
+	{ "alice-wild-id", { .vars = { [CERTACL_VAR_USERNAME] = "alice", [CERTACL_VAR_CLIENTID] = "a+1" },
+		.groups = groups_alice, .ngroups = 2 } },
 };
 #define NSUBJ (sizeof(subjects) / sizeof(subjects[0]))
 
@@ -96,6 +102,15 @@ static const char *const var_text[CERTACL_VAR_COUNT] = {
 /* The rule's filter with placeholders replaced (pattern lines only), in a new
  * heap string; NULL when a placeholder makes the rule match nothing (an allow
  * with an unusable value; in a deny that level becomes '+'). */
+/* A '%' followed by u, c or '{' somewhere in a level that is no placeholder. */
+static bool placeholder_inside(const char *lv, size_t len)
+{
+	for(size_t i = 0; i + 1 < len; i++){
+		if(lv[i] == '%' && (lv[i+1] == 'u' || lv[i+1] == 'c' || lv[i+1] == '{')) return true;
+	}
+	return false;
+}
+
 static char *effective_filter(const certacl_rule *r, const certacl_subject *who)
 {
 	size_t flen = strlen(r->filter);
@@ -111,12 +126,12 @@ static char *effective_filter(const certacl_rule *r, const certacl_subject *who)
 		if(i) out[o++] = '/';
 		int var = -1;
 		for(int v = 0; v < CERTACL_VAR_COUNT; v++) if(lv_is(&L, i, var_text[v])) var = v;
-		if(var < 0){
+		if(var < 0 && !placeholder_inside(L.p[i], L.len[i])){
 			memcpy(out + o, L.p[i], L.len[i]);
 			o += L.len[i];
 			continue;
 		}
-		const char *val = who->vars[var];
+		const char *val = var < 0 ? NULL : who->vars[var];
 		size_t vl = val ? strlen(val) : 0;
 		if(!val || certacl_name_problem(val, vl, true) || (i == 0 && val[0] == '$')){
 			if(r->deny){
@@ -165,9 +180,14 @@ static void ref_decide(const certacl_policy *p, const certacl_subject *who,
 	}
 	const certacl_rule *deny = NULL, *allow = NULL, *limited = NULL;
 	unsigned need = req->access == CERTACL_WRITE ? CERTACL_WRITE : CERTACL_READ;
+	bool wild = false;
+	for(int v = CERTACL_VAR_USERNAME; v <= CERTACL_VAR_CLIENTID; v++){
+		if(who->vars[v] && (strchr(who->vars[v], '+') || strchr(who->vars[v], '#'))) wild = true;
+	}
 	for(size_t i = 0; i < policy_rule_count(p); i++){
 		const certacl_rule *r = policy_rule_at(p, i);
 		if(!section_applies(r, who)) continue;
+		if(wild && r->section == CERTACL_SECTION_PATTERN && !r->deny) continue;
 		char *f = effective_filter(r, who);
 		if(!f) continue;
 		if(req->access == CERTACL_SUBSCRIBE){
@@ -282,7 +302,7 @@ static void check_rules(const certacl_policy *p)
 		const certacl_rule *r = policy_rule_at(p, i);
 		FUZZ_CHECK(r && r->file && r->text && r->filter && r->line >= 1, "rule %zu incomplete", i);
 		FUZZ_CHECK(r->seq == i, "rule %zu has seq %u", i, r->seq);
-		FUZZ_CHECK(topic_filter_problem(r->filter, strlen(r->filter)) == NULL,
+		FUZZ_CHECK(topic_acl_filter_problem(r->filter, strlen(r->filter)) == NULL,
 				"rule %s has invalid filter %s", fz_show(r->text), fz_show(r->filter));
 		FUZZ_CHECK(r->deny ? r->perms == 0 : (r->perms & (CERTACL_READ | CERTACL_WRITE)) != 0,
 				"rule %s: deny %d perms %u", fz_show(r->text), r->deny, r->perms);

@@ -109,6 +109,7 @@ typedef struct cli_question {
 typedef struct cli_answer {
 	bool allowed;
 	bool refused;              /* refused (or deferred) at CONNECT: d is unset */
+	const char *broker_refusal; /* refused by mosquitto before any ACL: d is unset */
 	certacl_decision d;
 	bool have_auth;
 	certacl_auth_result auth;  /* with a certificate (free with cli_answer_free) */

@@ -83,8 +83,9 @@ static bool connect_cert(const certacl_snapshot *s, const cli_question *q, cli_a
 	return true;
 }
 
-/* Ask the core one question exactly as the plugin would at ACL_CHECK: the
- * subject holds the username, client id, groups and certificate values the
+/* Ask the core one question exactly as the broker and plugin would: first
+ * what mosquitto refuses before any ACL ($SYS writes, $share topics), then
+ * ACL_CHECK with the username, client id, groups and certificate values the
  * plugin would have captured at CONNECT. */
 bool cli_decide(const certacl_snapshot *s, const cli_question *q, cli_answer *out)
 {
@@ -104,6 +105,8 @@ bool cli_decide(const certacl_snapshot *s, const cli_question *q, cli_answer *ou
 		.access = q->access, .topic = q->topic, .topic_len = strlen(q->topic),
 		.qos = q->qos, .retain = q->retain,
 	};
+	out->broker_refusal = acl_broker_refusal(&req);
+	if(out->broker_refusal) return true;
 	acl_decide(s->policy, &who, &req, &out->d);
 	out->allowed = out->d.allowed;
 	return true;
@@ -120,6 +123,7 @@ void cli_answer_free(cli_answer *ans)
 static const char *reason_code(const cli_answer *ans)
 {
 	if(ans->refused) return "refused-at-connect";
+	if(ans->broker_refusal) return "refused-by-mosquitto";
 	switch(ans->d.reason){
 	case CERTACL_ALLOWED_BY_RULE: return "allowed-by-rule";
 	case CERTACL_ALLOWED_UNSUBSCRIBE: return "unsubscribe";
@@ -136,6 +140,7 @@ static const char *reason_code(const cli_answer *ans)
 /* The reason in words, as the plugin logs it. */
 static const char *reason_words(const cli_answer *ans)
 {
+	if(ans->broker_refusal) return "refused by mosquitto before any ACL";
 	return ans->refused ? "refused at CONNECT" : certacl_reason_text(ans->d.reason);
 }
 
@@ -187,6 +192,10 @@ void cli_answer_print(const cli_question *q, const cli_answer *ans, const char *
 		printf("%s  reason: refused at CONNECT: %s\n", indent, ans->auth.why);
 		return;
 	}
+	if(ans->broker_refusal){
+		printf("%s  reason: refused by mosquitto before any ACL: %s\n", indent, ans->broker_refusal);
+		return;
+	}
 	printf("%s  reason: %s\n", indent, reason_words(ans));
 	const certacl_rule *r = ans->d.rule;
 	if(r) printf("%s  rule: %s:%u: %s\n", indent, r->file, r->line, r->text);
@@ -198,8 +207,9 @@ cJSON *cli_answer_json(const cli_question *q, const cli_answer *ans)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "allowed", ans->allowed);
 	cJSON_AddStringToObject(o, "reason", reason_code(ans));
-	cJSON_AddStringToObject(o, "reason_text", ans->refused ? ans->auth.why : reason_words(ans));
-	cJSON_AddItemToObject(o, "rule", cli_rule_json(ans->refused ? NULL : ans->d.rule));
+	const char *why = ans->refused ? ans->auth.why : ans->broker_refusal;
+	cJSON_AddStringToObject(o, "reason_text", why ? why : reason_words(ans));
+	cJSON_AddItemToObject(o, "rule", cli_rule_json(why ? NULL : ans->d.rule));
 	const char *user = asked_user(q, ans);
 	if(user) cJSON_AddStringToObject(o, "user", user);
 	else cJSON_AddNullToObject(o, "user");

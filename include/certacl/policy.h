@@ -141,4 +141,11 @@ const char *certacl_reason_text(certacl_reason r);
 void acl_decide(const certacl_policy *p, const certacl_subject *who,
 		const certacl_request *req, certacl_decision *out);
 
+/* Why mosquitto itself refuses the request before it asks any plugin or its
+ * acl_file (acl__check_dollar, the same in 2.0.11, 2.0.21 and 2.1.2), or NULL:
+ * WRITE to a topic beginning "$SYS" other than $SYS/broker/connection/+/state,
+ * and READ or WRITE of a topic beginning "$share". The plugin never sees
+ * these; the CLI answers them as the broker does. */
+const char *acl_broker_refusal(const certacl_request *req);
+
 #endif

@@ -5,8 +5,9 @@
 #include "certacl/common.h"
 
 #define CERTACL_TOPIC_MAX 65535
-/* ACL rule filters may have at most this many levels (bounds the trie depth). */
-#define CERTACL_RULE_MAX_LEVELS 256
+/* ACL rule filters may have at most this many levels (bounds the trie depth):
+ * mosquitto refuses an ACL line whose filter has more than 200 '/'. */
+#define CERTACL_RULE_MAX_LEVELS 201
 
 /* One level of a topic: s[0..len). */
 typedef struct topic_level {
@@ -22,6 +23,10 @@ const char *topic_name_levels(const char *s, size_t len, topic_level *levels, si
 		size_t *count);
 /* Why s[0..len) is not a valid subscription filter, or NULL if it is. */
 const char *topic_filter_problem(const char *s, size_t len);
+/* Why mosquitto refuses s[0..len) as the filter of an ACL line, or NULL: the
+ * wildcards as in a filter, at most CERTACL_RULE_MAX_LEVELS levels; any bytes
+ * but NUL (a filter that is not UTF-8 loads, and never matches a topic). */
+const char *topic_acl_filter_problem(const char *s, size_t len);
 
 /* Number of levels of a topic or filter ("a/b" = 2, "" = 1, "/" = 2). */
 size_t topic_level_count(const char *s, size_t len);

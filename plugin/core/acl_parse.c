@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "certacl/topic.h"
 #include "policy_internal.h"
@@ -23,24 +24,27 @@ typedef struct parse_state {
 	char *scratch; /* CERTACL_LINE_MAX + 1 bytes: the filter while its limits are parsed */
 } parse_state;
 
+/* Blanks between a filter and its limit words (certacl's extension). */
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-/* Split the first blank-separated word off *s; returns its length and moves *s
- * to the first non-blank character after it. */
-static size_t take_word(const char **s, const char **word)
+/* What mosquitto trims (isspace) at the end of a line and at both ends of a
+ * name or filter. Words before them are separated by ' ' only. */
+static bool is_space(char c)
 {
-	const char *p = *s;
-	while(is_blank(*p)) p++;
-	*word = p;
-	size_t n = 0;
-	while(p[n] && !is_blank(p[n])) n++;
-	const char *rest = p + n;
-	while(is_blank(*rest)) rest++;
-	*s = rest;
-	return n;
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* s without the is_space() characters at its ends; *len is its length. */
+static const char *trim(const char *s, size_t *len)
+{
+	while(is_space(*s)) s++;
+	size_t n = strlen(s);
+	while(n > 0 && is_space(s[n-1])) n--;
+	*len = n;
+	return s;
 }
 
 static bool word_is(const char *w, size_t n, const char *lit)
@@ -48,19 +52,20 @@ static bool word_is(const char *w, size_t n, const char *lit)
 	return strlen(lit) == n && memcmp(w, lit, n) == 0;
 }
 
-/* `user NAME` / `group NAME`: the rest of the line is the name (mosquitto keeps
- * inner spaces), and it starts a new section for the following topic lines. */
+/* `user NAME` / `group NAME`: the rest of the line, blanks trimmed, is the name
+ * (as mosquitto reads it: inner spaces kept, any bytes), and it starts a new
+ * section for the following topic lines. */
 static bool parse_section(parse_state *st, certacl_section kind, const char *rest)
 {
 	const char *what = kind == CERTACL_SECTION_USER ? "user" : "group";
-	size_t len = strlen(rest);
-	const char *problem = certacl_name_problem(rest, len, false);
-	if(problem){
-		certacl_error_set(st->err, st->file, st->line, "%s name %s (write '%s NAME')",
-				what, problem, what);
+	size_t len;
+	const char *start = trim(rest, &len);
+	if(len == 0){
+		certacl_error_set(st->err, st->file, st->line, "%s name is empty (write '%s NAME')",
+				what, what);
 		return false;
 	}
-	char *name = arena_strndup(&st->p->mem, rest, len);
+	char *name = arena_strndup(&st->p->mem, start, len);
 	uint32_t root = name ? policy_section_get(st->p, kind, name) : NODE_NONE;
 	if(root == NODE_NONE){
 		certacl_error_set(st->err, st->file, st->line, "out of memory");
@@ -72,36 +77,24 @@ static bool parse_section(parse_state *st, certacl_section kind, const char *res
 	return true;
 }
 
-/* Check a rule's filter: a valid MQTT filter, not too deep, and in patterns every
- * placeholder fills a whole level (*has_vars: the pattern has at least one). */
+/* Check a rule's filter as mosquitto does (wildcards, at most 201 levels);
+ * *has_vars: a pattern with a placeholder that fills a whole level. A
+ * placeholder inside a level loads (lint and the start-up log warn): that
+ * level grants nothing. */
 static bool check_filter(parse_state *st, const char *filter, bool pattern, bool *has_vars)
 {
 	size_t len = strlen(filter);
-	const char *problem = topic_filter_problem(filter, len);
+	const char *problem = topic_acl_filter_problem(filter, len);
 	if(problem){
 		certacl_error_set(st->err, st->file, st->line, "invalid topic filter '%.200s': %s",
 				filter, problem);
-		return false;
-	}
-	if(topic_level_count(filter, len) > CERTACL_RULE_MAX_LEVELS){
-		certacl_error_set(st->err, st->file, st->line,
-				"topic filter has more than %d levels", CERTACL_RULE_MAX_LEVELS);
 		return false;
 	}
 	*has_vars = false;
 	if(!pattern) return true;
 	for(const char *s = filter; ; ){
 		size_t n = strcspn(s, "/");
-		int var = policy_level_var(s, n);
-		if(var >= 0) *has_vars = true;
-		if(var == -2){
-			certacl_error_set(st->err, st->file, st->line,
-					"placeholder in '%.*s' must fill a whole topic level and be one of "
-					"%%u, %%c, %%{cn}, %%{ou}, %%{o}, %%{serial}, %%{san.dns}, "
-					"%%{san.email}, %%{san.uri} (write 'a/%%u/b', not 'a/x%%u')",
-					(int)(n > 200 ? 200 : n), s);
-			return false;
-		}
+		if(policy_level_var(s, n) >= 0) *has_vars = true;
 		if(s[n] != '/') break;
 		s += n + 1;
 	}
@@ -144,12 +137,8 @@ static bool parse_limits(parse_state *st, char *filter, certacl_rule *rule)
 		size_t len = strlen(filter);
 		size_t b = len;
 		while(b > 0 && !is_blank(filter[b-1])) b--;
-		if(!is_limit_word(filter + b, len - b)) return true;
-		if(b == 0){
-			certacl_error_set(st->err, st->file, st->line, "missing topic filter before '%.64s'",
-					filter);
-			return false;
-		}
+		/* a limit word alone is the filter, as mosquitto reads it */
+		if(!is_limit_word(filter + b, len - b) || b == 0) return true;
 		bool q = filter[b] == 'q';
 		if((q && seen_qos) || (!q && seen_retain)){
 			certacl_error_set(st->err, st->file, st->line, "%s limit given twice",
@@ -163,50 +152,58 @@ static bool parse_limits(parse_state *st, char *filter, certacl_rule *rule)
 	}
 }
 
-/* `topic [ACCESS] FILTER [LIMIT...]` or `pattern [ACCESS] FILTER [LIMIT...]`.
- * As in mosquitto the filter is the rest of the line (inner spaces kept) and no
- * keyword means readwrite; certacl's limit words (qos<=N, retain=no|only|any)
- * may follow the filter. Unlike
- * mosquitto, `topic read` with nothing after it is an error, not a rule for a
- * topic called "read". */
+/* The access keyword of a rule into rule->perms / rule->deny; false when w is
+ * none of read, write, readwrite, deny. */
+static bool parse_access(const char *w, size_t n, certacl_rule *rule)
+{
+	if(word_is(w, n, "read")) rule->perms = CERTACL_READ;
+	else if(word_is(w, n, "write")) rule->perms = CERTACL_WRITE;
+	else if(word_is(w, n, "readwrite")) rule->perms = CERTACL_READ | CERTACL_WRITE;
+	else if(word_is(w, n, "deny")){ rule->perms = 0; rule->deny = true; }
+	else return false;
+	return true;
+}
+
+/* `topic [ACCESS] FILTER [LIMIT...]` or `pattern [ACCESS] FILTER [LIMIT...]`,
+ * read as mosquitto reads it: the word after the keyword alone is the filter
+ * with readwrite access (`topic read` is the topic "read"); otherwise that
+ * word is the access and the rest of the line, blanks trimmed, the filter
+ * (inner spaces kept). certacl's limit words (qos<=N, retain=no|only|any) may
+ * follow the filter. */
 static bool parse_rule(parse_state *st, bool pattern, const char *text, const char *rest)
 {
-	certacl_rule rule = {0};
-	const char *word;
-	const char *after = rest;
-	size_t n = take_word(&after, &word);
-
-	rule.max_qos = 2;
-	rule.perms = CERTACL_READ | CERTACL_WRITE;
-	if(word_is(word, n, "read")) rule.perms = CERTACL_READ;
-	else if(word_is(word, n, "write")) rule.perms = CERTACL_WRITE;
-	else if(word_is(word, n, "readwrite")) rule.perms = CERTACL_READ | CERTACL_WRITE;
-	else if(word_is(word, n, "deny")){ rule.perms = 0; rule.deny = true; }
-	else after = rest; /* no access keyword: the whole rest is the filter */
-
+	certacl_rule rule = { .max_qos = 2, .perms = CERTACL_READ | CERTACL_WRITE };
 	const char *kw = pattern ? "pattern" : "topic";
-	if(*after == '\0'){
-		if(after == rest){
-			certacl_error_set(st->err, st->file, st->line,
-					"missing topic filter (write '%s [read|write|readwrite|deny] FILTER')", kw);
-		}else{
-			certacl_error_set(st->err, st->file, st->line,
-					"missing topic filter after '%.*s' (write '%s %.*s FILTER')",
-					(int)n, word, kw, (int)n, word);
-		}
+	const char *word = rest;
+	while(*word == ' ') word++;
+	size_t n = strcspn(word, " "), flen;
+	if(n == 0){
+		certacl_error_set(st->err, st->file, st->line,
+				"missing topic filter (write '%s [read|write|readwrite|deny] FILTER')", kw);
 		return false;
 	}
-	size_t alen = strlen(after);
+	const char *fstart = word;
+	flen = n;
+	if(word[n] != '\0'){
+		if(!parse_access(word, n, &rule)){
+			certacl_error_set(st->err, st->file, st->line, "invalid access '%.*s' (write "
+					"'%s [read|write|readwrite|deny] FILTER'; mosquitto refuses this line too)",
+					(int)(n > 64 ? 64 : n), word, kw);
+			return false;
+		}
+		fstart = trim(word + n + 1, &flen);
+	}
 	char *filter = st->scratch;
-	memcpy(filter, after, alen + 1);
+	memcpy(filter, fstart, flen);
+	filter[flen] = '\0';
 	rule.text = arena_strndup(&st->p->mem, text, strlen(text));
 	if(!rule.text){
 		certacl_error_set(st->err, st->file, st->line, "out of memory");
 		return false;
 	}
-	if(!parse_limits(st, filter, &rule)) return false;
+	if(fstart != word && !parse_limits(st, filter, &rule)) return false;
 	/* Without limits the filter is the end of the line: share the text. */
-	if(strlen(filter) == alen) filter = (char *)rule.text + (after - text);
+	if(strlen(filter) == flen) filter = (char *)rule.text + (fstart - text);
 	else if(!(filter = arena_strndup(&st->p->mem, filter, strlen(filter)))){
 		certacl_error_set(st->err, st->file, st->line, "out of memory");
 		return false;
@@ -236,22 +233,45 @@ static bool parse_rule(parse_state *st, bool pattern, const char *text, const ch
 	return true;
 }
 
-/* One line, already without its line ending and trailing blanks. */
+/* A first word that is no keyword: say what mosquitto would not accept either. */
+static bool keyword_error(parse_state *st, const char *w, size_t n)
+{
+	static const char *const keywords[] = { "user", "group", "topic", "pattern" };
+	const char *hint = "expected user, group, topic or pattern";
+	if(w[0] == '#') hint = "a comment must start in the first column: mosquitto refuses a '#' after blanks";
+	else if(n >= 3 && memcmp(w, "\xEF\xBB\xBF", 3) == 0) hint = "the line starts with a UTF-8 byte "
+		"order mark, which mosquitto refuses: save the file without BOM";
+	else if(memchr(w, '\t', n)) hint = "words are separated by spaces: mosquitto refuses a tab "
+		"before or after the keyword";
+	for(size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++){
+		if(strlen(keywords[k]) == n && strncasecmp(w, keywords[k], n) == 0){
+			hint = "keywords are lower case: user, group, topic, pattern";
+		}
+	}
+	certacl_error_set(st->err, st->file, st->line, "unknown keyword '%.*s' (%s)",
+			(int)(n > 64 ? 64 : n), w, hint);
+	return false;
+}
+
+/* One line, without its line ending. As in mosquitto: trailing blanks (and
+ * CR) go, a '#' in the first column starts a comment, leading spaces (not
+ * tabs) before the keyword are skipped, and one space ends the keyword. */
 static bool parse_line(parse_state *st, char *line)
 {
-	while(is_blank(*line)) line++;
-	if(*line == '\0' || *line == '#') return true;
+	size_t len = strlen(line);
+	while(len > 0 && is_space(line[len-1])) line[--len] = '\0';
+	if(line[0] == '#') return true;
+	const char *s = line;
+	while(*s == ' ') s++;
+	if(*s == '\0') return true;
 
-	const char *rest = line, *word;
-	size_t n = take_word(&rest, &word);
-	if(word_is(word, n, "user")) return parse_section(st, CERTACL_SECTION_USER, rest);
-	if(word_is(word, n, "group")) return parse_section(st, CERTACL_SECTION_GROUP, rest);
-	if(word_is(word, n, "topic")) return parse_rule(st, false, line, rest);
-	if(word_is(word, n, "pattern")) return parse_rule(st, true, line, rest);
-	certacl_error_set(st->err, st->file, st->line,
-			"unknown keyword '%.*s' (expected user, group, topic or pattern)",
-			(int)(n > 64 ? 64 : n), word);
-	return false;
+	size_t n = strcspn(s, " ");
+	const char *rest = s[n] ? s + n + 1 : s + n;
+	if(word_is(s, n, "user")) return parse_section(st, CERTACL_SECTION_USER, rest);
+	if(word_is(s, n, "group")) return parse_section(st, CERTACL_SECTION_GROUP, rest);
+	if(word_is(s, n, "topic")) return parse_rule(st, false, s, rest);
+	if(word_is(s, n, "pattern")) return parse_rule(st, true, s, rest);
+	return keyword_error(st, s, n);
 }
 
 static bool parse_line_cb(void *ctx, unsigned line, char *text)

@@ -25,7 +25,19 @@ typedef struct walk {
 	const certacl_rule *allow;   /* earliest allow that matched within limits */
 	const certacl_rule *deny;    /* earliest deny that matched */
 	const certacl_rule *limited; /* earliest allow refused by its limits */
+	bool patterns_deny_only; /* the client's patterns may deny, never allow */
 } walk;
+
+/* mosquitto gives nothing from `pattern` lines to a client whose username or
+ * client id holds '+' or '#' (2.0.x and 2.1.x alike); certacl keeps their
+ * denies (a deny never weakens). */
+static bool client_name_has_wildcard(const certacl_subject *who)
+{
+	for(int v = CERTACL_VAR_USERNAME; v <= CERTACL_VAR_CLIENTID; v++){
+		if(who->vars[v] && strpbrk(who->vars[v], "+#")) return true;
+	}
+	return false;
+}
 
 static const certacl_rule *earliest(const certacl_rule *a, const certacl_rule *b)
 {
@@ -36,9 +48,11 @@ static const certacl_rule *earliest(const certacl_rule *a, const certacl_rule *b
 
 /* The value a placeholder stands for, if it may be used as a topic level at
  * depth `first` (0 = first level); NULL when it grants nothing: unknown,
- * empty, unsafe, or starting with '$' at the first level. */
+ * empty, unsafe, starting with '$' at the first level, or a placeholder that
+ * does not fill its level. */
 static const char *var_value(walk *w, uint32_t var, bool first, size_t *len)
 {
+	if(var >= CERTACL_VAR_COUNT) return NULL; /* VAR_EMBEDDED: never filled */
 	const char *v = w->who->vars[var];
 	if(!v) return NULL;
 	if(w->var_ok[var] == 0){ /* checked once per decision */
@@ -288,6 +302,7 @@ static void decide_subscribe(walk *w, const uint32_t *roots, size_t nroots,
 		return;
 	}
 	for(size_t i = 0; i < nroots; i++){
+		if(roots[i] == NODE_PATTERN_ROOT && w->patterns_deny_only) continue;
 		if(walk_overlap(w, roots[i], w->topic, AT_ROOT)) break;
 	}
 	if(w->allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w->allow };
@@ -320,7 +335,9 @@ static void decide_message(walk *w, certacl_decision *out)
 	w->nlv = nlv;
 	w->need = req->access;
 	size_t nroots = section_roots(w->p, w->who, roots, MAX_SECTIONS);
-	for(size_t i = 0; i < nroots; i++) walk_levels(w, roots[i], 0, false);
+	for(size_t i = 0; i < nroots; i++){
+		walk_levels(w, roots[i], 0, roots[i] == NODE_PATTERN_ROOT && w->patterns_deny_only);
+	}
 	w->lv = NULL;
 
 	if(w->deny) *out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w->deny };
@@ -355,7 +372,8 @@ static void decide_filter(walk *w, certacl_decision *out)
 void acl_decide(const certacl_policy *p, const certacl_subject *who,
 		const certacl_request *req, certacl_decision *out)
 {
-	walk w = { .p = p, .who = who, .req = req, .topic = req->topic };
+	walk w = { .p = p, .who = who, .req = req, .topic = req->topic,
+		.patterns_deny_only = client_name_has_wildcard(who) };
 
 	*out = (certacl_decision){ false, CERTACL_DENIED_BAD_TOPIC, NULL };
 	if(!req->topic || !p->finished) return;
@@ -374,6 +392,27 @@ void acl_decide(const certacl_policy *p, const certacl_subject *who,
 		decide_filter(&w, out);
 		return;
 	}
+}
+
+/* The refusals mosquitto makes before any ACL is asked (see policy.h). */
+const char *acl_broker_refusal(const certacl_request *req)
+{
+	const char *t = req->topic;
+	if(!t || t[0] != '$') return NULL;
+	if(strncmp(t, "$SYS", 4) == 0 && req->access == CERTACL_WRITE){
+		if(!topic_name_problem(t, req->topic_len)
+				&& topic_matches("$SYS/broker/connection/+/state", t)){
+			return NULL;
+		}
+		return "a publish to a topic beginning '$SYS' is refused "
+			"(only $SYS/broker/connection/+/state may be published)";
+	}
+	if(strncmp(t, "$share", 6) == 0
+			&& (req->access == CERTACL_READ || req->access == CERTACL_WRITE)){
+		return "a topic beginning '$share' can be neither published nor read "
+			"(only subscribe and unsubscribe reach the ACL)";
+	}
+	return NULL;
 }
 
 const char *certacl_access_name(certacl_access a)

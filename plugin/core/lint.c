@@ -14,6 +14,8 @@
 const certacl_lint_check certacl_lint_checks[] = {
 	{ "empty-policy", "the ACL files hold no rule: every request is denied" },
 	{ "pattern-no-placeholder", "a pattern line without placeholder gives every client the same topic" },
+	{ "placeholder-in-level", "a placeholder that does not fill a whole level grants nothing (a/x%u)" },
+	{ "one-word-topic", "'topic read' alone is the topic 'read' with readwrite access" },
 	{ "placeholder-in-topic", "%u, %c or %{...} in a topic line is literal text (only patterns substitute)" },
 	{ "space-in-filter", "a topic filter with a space: usually a misspelled access keyword" },
 	{ "duplicate", "the same rule twice in one section" },
@@ -321,6 +323,7 @@ static bool any_allow_below(const certacl_policy *p, uint32_t node, bool first)
 		if(any_allow_below(p, ch, false)) return true;
 	}
 	for(uint32_t v = n->var_head; v; v = p->vedges[v].next){
+		if(p->vedges[v].var == VAR_EMBEDDED) continue; /* grants nothing */
 		if(any_allow_below(p, p->vedges[v].child, false)) return true;
 	}
 	return false;
@@ -354,6 +357,7 @@ static bool allow_overlaps(const certacl_policy *p, uint32_t node, const char *f
 	}
 	if(dollar) return false;
 	for(uint32_t v = n->var_head; v; v = p->vedges[v].next){
+		if(p->vedges[v].var == VAR_EMBEDDED) continue; /* grants nothing */
 		if(allow_overlaps(p, p->vedges[v].child, next, false, placeholders)) return true;
 	}
 	return false;
@@ -431,6 +435,56 @@ static uint32_t filter_vars(const char *filter)
 	return bits;
 }
 
+/* True when the rule's text has no access keyword: the filter follows the
+ * first word directly (limit words may follow the filter). */
+static bool no_keyword(const certacl_rule *r)
+{
+	const char *t = r->text + strcspn(r->text, " \t");
+	t += strspn(t, " \t");
+	size_t n = strlen(r->filter);
+	return strncmp(t, r->filter, n) == 0 && (t[n] == '\0' || t[n] == ' ' || t[n] == '\t');
+}
+
+/* A filter that is an access keyword alone, or one followed by a tab: the
+ * line was `topic read` (or `topic read<TAB>a/b`), one word to mosquitto. */
+static bool keyword_as_filter(const certacl_rule *r)
+{
+	static const char *const access[] = { "read", "write", "readwrite", "deny" };
+	size_t n = strcspn(r->filter, "\t");
+	for(size_t i = 0; i < sizeof(access) / sizeof(access[0]); i++){
+		if(strlen(access[i]) == n && strncmp(r->filter, access[i], n) == 0) return no_keyword(r);
+	}
+	return false;
+}
+
+/* Lines that load (as in mosquitto) but are almost surely a mistake; the
+ * plugin logs these at start (lint_load_warnings). */
+static void check_load_traps(lint_ctx *c)
+{
+	for(size_t i = 0; i < c->p->nrules; i++){
+		const certacl_rule *r = &c->p->rules[i];
+		const char *kw = r->section == CERTACL_SECTION_PATTERN ? "pattern" : "topic";
+		uint32_t vars = filter_vars(r->filter);
+		if(keyword_as_filter(r)){
+			warn(c, r, NULL, "one-word-topic", "'%.200s' is one word, so (as in mosquitto) it "
+					"is the topic '%.200s' with readwrite access, not an access keyword; "
+					"write '%s ACCESS FILTER'", r->text, r->filter, kw);
+		}
+		if(r->section != CERTACL_SECTION_PATTERN) continue;
+		if(vars & (1u << 31)){
+			warn(c, r, NULL, "placeholder-in-level", "'%.200s' has a placeholder that does not "
+					"fill a whole level (or is unknown): that level grants nothing (mosquitto "
+					"2.1 reads it as literal text, 2.0 substituted inside the level), and in a "
+					"deny it stands for '+'; write 'a/%%u/b', not 'a/x%%u'", r->filter);
+		}else if(!vars){
+			warn(c, r, NULL, "pattern-no-placeholder", "pattern without placeholder: "
+					"'%.200s' is the same topic for every client, with or without a "
+					"username; add %%u, %%c or a certificate placeholder, or write it as a "
+					"'topic' line in the sections that need it", r->filter);
+		}
+	}
+}
+
 /* Lines that do not substitute what their author probably meant to. */
 static void check_placeholders(lint_ctx *c)
 {
@@ -439,12 +493,7 @@ static void check_placeholders(lint_ctx *c)
 	for(size_t i = 0; i < c->p->nrules; i++){
 		const certacl_rule *r = &c->p->rules[i];
 		uint32_t vars = filter_vars(r->filter);
-		if(r->section == CERTACL_SECTION_PATTERN && !r->has_vars){
-			warn(c, r, NULL, "pattern-no-placeholder", "pattern without placeholder: "
-					"'%.200s' is the same topic for every client, with or without a "
-					"username; add %%u, %%c or a certificate placeholder, or write it as a "
-					"'topic' line in the sections that need it", r->filter);
-		}else if(r->section != CERTACL_SECTION_PATTERN && vars){
+		if(r->section != CERTACL_SECTION_PATTERN && vars){
 			warn(c, r, NULL, "placeholder-in-topic", "'%.200s' is taken literally: only "
 					"'pattern' lines substitute %%u, %%c and %%{...} (mosquitto does the "
 					"same); write 'pattern ...' (it applies to every client) or spell out "
@@ -458,16 +507,6 @@ static void check_placeholders(lint_ctx *c)
 					"plugin_opt_clientid equal or prefix");
 		}
 	}
-}
-
-/* True when the rule's text has no access keyword: the filter follows the
- * first word directly (limit words may follow the filter). */
-static bool no_keyword(const certacl_rule *r)
-{
-	const char *t = r->text + strcspn(r->text, " \t");
-	t += strspn(t, " \t");
-	size_t n = strlen(r->filter);
-	return strncmp(t, r->filter, n) == 0 && (t[n] == '\0' || t[n] == ' ' || t[n] == '\t');
 }
 
 /* A space in a filter is legal MQTT but nearly always a typo. */
@@ -718,6 +757,7 @@ bool lint_snapshot(const certacl_snapshot *s, certacl_lint *out)
 	lint_ctx c = { .s = s, .p = s->policy, .out = out };
 	memset(out, 0, sizeof(*out));
 	check_config(&c);
+	check_load_traps(&c);
 	check_placeholders(&c);
 	check_spaces(&c);
 	check_read_all(&c);
@@ -731,6 +771,20 @@ bool lint_snapshot(const certacl_snapshot *s, certacl_lint *out)
 		return false;
 	}
 	if(out->n) qsort(out->items, out->n, sizeof(*out->items), cmp_warning);
+	return true;
+}
+
+/* Only the checks of lines that load but are almost surely a mistake: cheap
+ * enough for every start and reload. */
+bool lint_load_warnings(const certacl_snapshot *s, certacl_lint *out)
+{
+	lint_ctx c = { .s = s, .p = s->policy, .out = out };
+	memset(out, 0, sizeof(*out));
+	check_load_traps(&c);
+	if(c.oom){
+		lint_free(out);
+		return false;
+	}
 	return true;
 }
 

@@ -29,7 +29,6 @@ int policy_level_var(const char *s, size_t len)
 	return -1;
 }
 
-/* Grow *arr (of element size sz) so that one more element fits. */
 /* Make room in *arr (elements of size sz) for index n: double, or reach `want`
  * at once when given. New elements are not initialised (pages stay untouched
  * until used). */
@@ -238,7 +237,8 @@ uint32_t policy_section_get(certacl_policy *p, certacl_section kind, const char 
 
 /* Add one rule: walk (creating) the trie of `root` along the rule's filter and
  * attach the rule to the last node. Placeholder levels become var children only
- * in the pattern section; elsewhere they are literal text, as in mosquitto. */
+ * in the pattern section (a level with a placeholder inside: VAR_EMBEDDED);
+ * elsewhere they are literal text, as in mosquitto. */
 bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule)
 {
 	if(!grow((void **)&p->rules, &p->rules_cap, p->nrules, sizeof(certacl_rule))) return false;
@@ -277,6 +277,8 @@ bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule)
 			n = p->nodes[n].hash;
 		}else if(var >= 0){
 			n = var_child_get(p, n, var);
+		}else if(var == -2){
+			n = var_child_get(p, n, VAR_EMBEDDED);
 		}else{
 			n = child_get(p, n, s, len);
 		}
@@ -323,7 +325,8 @@ bool policy_finish(certacl_policy *p, certacl_error *err)
 	(void)err;
 	p->uses_connection_values = p->nodes[NODE_GROUPS].first_lit != NODE_NONE;
 	for(size_t v = 1; v < p->nvedges; v++){
-		if(p->vedges[v].var >= CERTACL_VAR_CN) p->uses_connection_values = true;
+		uint32_t var = p->vedges[v].var;
+		if(var >= CERTACL_VAR_CN && var < CERTACL_VAR_COUNT) p->uses_connection_values = true;
 	}
 	/* Give back the unused tails (the arrays grew by doubling or reserve). */
 	shrink((void **)&p->nodes, &p->nodes_cap, p->nnodes, sizeof(pnode));

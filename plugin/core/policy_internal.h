@@ -99,4 +99,10 @@ void policy_reserve(certacl_policy *p, size_t lines);
  * that does not fill the level or is unknown. */
 int policy_level_var(const char *s, size_t len);
 
+/* The var of a pattern level that holds a placeholder without filling it
+ * ("prefix-%c"): no value ever fills it, so it grants nothing and its denies
+ * act as '+' (mosquitto 2.0 substituted inside a level, 2.1 takes it as
+ * literal text; certacl is never more permissive than either). */
+#define VAR_EMBEDDED CERTACL_VAR_COUNT
+
 #endif

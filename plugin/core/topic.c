@@ -46,14 +46,10 @@ const char *topic_name_problem(const char *s, size_t len)
 	return topic_name_levels(s, len, NULL, 0, &n);
 }
 
-/* A filter is a topic in which '+' fills a whole level and '#' fills the whole
- * last level. */
-const char *topic_filter_problem(const char *s, size_t len)
+/* Where the wildcards of a filter may stand: '+' fills a whole level and '#'
+ * fills the whole last level. */
+static const char *wildcard_problem(const char *s, size_t len)
 {
-	if(!s || len == 0) return "filter is empty";
-	if(len > CERTACL_TOPIC_MAX) return "filter is longer than 65535 bytes";
-	if(memchr(s, '\0', len)) return "filter contains a NUL byte";
-	if(!certacl_utf8_valid(s, len)) return "filter is not valid UTF-8";
 	for(size_t i = 0; i < len; i++){
 		bool starts = (i == 0 || s[i-1] == '/');
 		bool ends = (i + 1 == len || s[i+1] == '/');
@@ -65,6 +61,29 @@ const char *topic_filter_problem(const char *s, size_t len)
 		}
 	}
 	return NULL;
+}
+
+/* A filter is a topic in which the wildcards stand where they may. */
+const char *topic_filter_problem(const char *s, size_t len)
+{
+	if(!s || len == 0) return "filter is empty";
+	if(len > CERTACL_TOPIC_MAX) return "filter is longer than 65535 bytes";
+	if(memchr(s, '\0', len)) return "filter contains a NUL byte";
+	if(!certacl_utf8_valid(s, len)) return "filter is not valid UTF-8";
+	return wildcard_problem(s, len);
+}
+
+/* What mosquitto's ACL file loader checks (mosquitto_sub_topic_check, the same
+ * in 2.0.x and 2.1.x): no UTF-8 check, but at most 200 '/'. */
+const char *topic_acl_filter_problem(const char *s, size_t len)
+{
+	if(!s || len == 0) return "filter is empty";
+	if(len > CERTACL_TOPIC_MAX) return "filter is longer than 65535 bytes";
+	if(memchr(s, '\0', len)) return "filter contains a NUL byte";
+	if(topic_level_count(s, len) > CERTACL_RULE_MAX_LEVELS){
+		return "filter has more than 201 levels (mosquitto refuses more than 200 '/')";
+	}
+	return wildcard_problem(s, len);
 }
 
 size_t topic_level_count(const char *s, size_t len)

@@ -57,7 +57,8 @@ class Lint(unittest.TestCase):
         (8, "shadowed"), (9, "shadowed"), (10, "duplicate"), (11, "placeholder-in-topic"),
         (12, "space-in-filter"), (13, "read-all"), (15, "allow-always-denied"),
         (20, "shadowed"), (21, "allow-always-denied"), (24, "user-unsafe-name"),
-        (27, "group-unreachable"), (31, "deny-no-effect"),
+        (27, "group-unreachable"), (31, "deny-no-effect"), (32, "one-word-topic"),
+        (33, "placeholder-in-level"),
     ]
 
     def test_traps_json(self):
@@ -411,8 +412,16 @@ class Explain(CertsMixin, unittest.TestCase):
         self.assertEqual((r.rc, r.json()["reason"]), (0, "unsubscribe"))
         r = certacl(*q, "--topic", "STATE/#/x", "--access", "subscribe", "--json")
         self.assertEqual((r.rc, r.json()["reason"]), (1, "bad-topic"))
-        r = certacl(*q, "--topic", "$share/g/STATE/x", "--access", "write", "--json")
-        self.assertEqual((r.rc, r.json()["reason"]), (1, "share-topic"))
+        # refused by the broker before any ACL (2.0.11, 2.0.21, 2.1.2 alike)
+        for topic, access in [("$share/g/STATE/x", "write"), ("$share/g/STATE/x", "read"),
+                              ("$SYS/broker/x", "write")]:
+            r = certacl(*q, "--topic", topic, "--access", access, "--json")
+            self.assertEqual((r.rc, r.json()["reason"]), (1, "refused-by-mosquitto"), r)
+        r = certacl(*q, "--topic", "$SYS/broker/x", "--access", "write")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("refused by mosquitto before any ACL: a publish to a topic beginning '$SYS'", r.out)
+        r = certacl(*q, "--topic", "$SYS/broker/connection/b/state", "--access", "write", "--json")
+        self.assertEqual(r.json()["reason"], "no-rule-matched", r)   # reaches the ACL
 
     def test_usage_and_errors(self):
         base = ["explain", "--acl-file", SEED]

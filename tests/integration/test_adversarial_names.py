@@ -12,8 +12,9 @@ a rule whose substituted value holds '+', '#', '/' (or is empty) grant nothing, 
 - client id 'a/b' cannot publish to or subscribe devices/a/b/... and receives nothing of
   device 'a' [fails against stock mosquitto: the publish is allowed there];
 - client ids '+' and '#' cannot subscribe devices/x/# or devices/+/# and receive
-  nothing of device 'x' [the SUBACKs fail against stock, which grants every SUBSCRIBE;
-  the delivery part passes there too: mosquitto also refuses '+'/'#' in patterns];
+  nothing of device 'x'; like mosquitto (2.0 and 2.1), certacl gives such a client
+  nothing from any pattern line (not even users/%u/#), only its user rules [the SUBACKs
+  fail against stock, which grants every SUBSCRIBE; the delivery part passes there too];
 - the same with usernames, from password clients on a `require_certificate false`
   listener with `plugin_opt_no_cert defer` + password_file [user 'a/b' fails against
   stock];
@@ -44,6 +45,14 @@ pattern readwrite users/%u/#
 user observer
 topic read devices/#
 topic read users/#
+
+# user rules still apply to a client whose client id or username holds '+' or '#'
+# (patterns give it nothing, in mosquitto as in certacl)
+user alice
+topic readwrite alice-own/#
+
+user +
+topic readwrite plus-own/#
 """
 
 # password users for the listener without certificates ('#' is written by mosquitto_passwd
@@ -116,9 +125,11 @@ class Names(ah.Case):
         for f in ("devices/x/#", "devices/+/#", "devices/#", "devices/x"):
             self.sub(evil, f, False)
         self.assert_pub(evil, "devices/x/cmd", allowed=False)
-        self.sub(evil, "users/alice/#", True)
+        self.sub(evil, "users/alice/#", False)     # no pattern, even with a safe %u
+        self.assert_pub(evil, "users/alice/x", allowed=False)
+        self.sub(evil, "alice-own/#", True)        # its user rules still apply
         self.assert_pub(dev_x, "devices/x/data", allowed=True)
-        self.sentinel(dev_x, evil, "users/alice/s")
+        self.sentinel(dev_x, evil, "alice-own/s")
         leaked = [m for m in evil.received() if m[0].startswith("devices/")]
         self.assertEqual(leaked, [], "client id %r received device x's messages: %s" % (wid, leaked))
 
@@ -173,13 +184,14 @@ class Names(ah.Case):
             for f in ("users/x/#", "users/+/#", "users/#"):
                 self.sub(cl, f, False)
             self.assert_pub(cl, "users/x/cmd", allowed=False)
-        # x publishes in its subtree; '+' must not get it. Sentinel on the password client's
-        # own client-id subtree (devices/%c/# still applies to it).
-        self.sub(plus, "devices/%s/#" % plus.client_id, True)
+        # x publishes in its subtree; '+' must not get it. No pattern applies to '+' (not
+        # even devices/%c/#); the sentinel uses the rules of its user section.
+        self.sub(plus, "devices/%s/#" % plus.client_id, False)
+        self.sub(plus, "plus-own/#", True)
         self.sub(x, "users/x/#", True)
         self.assert_pub(x, "users/x/data", allowed=True)
         self.assertIsNotNone(x.wait_message(lambda m: m[0] == "users/x/data"), "control: x reads its own")
-        self.sentinel(plus, plus, "devices/%s/s" % plus.client_id)
+        self.sentinel(plus, plus, "plus-own/s")
         leaked = [m for m in plus.received() if m[0].startswith("users/")]
         self.assertEqual(leaked, [], "user '+' received user x's messages: %s" % leaked)
 

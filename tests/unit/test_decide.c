@@ -356,6 +356,102 @@ static void test_patterns_username_clientid(void **state)
 }
 
 /* `topic` lines never substitute (as in mosquitto): "%u" there is literal text. */
+/* A client whose username or client id holds '+' or '#' gets nothing from
+ * pattern lines, even from those without placeholders (as in mosquitto 2.0
+ * and 2.1); its user rules still apply, and pattern denies still deny. */
+static void test_patterns_wildcard_clients(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"user alice\n"                     /* 1 */
+		"topic read own/#\n"               /* 2 */
+		"user a+b\n"                       /* 3 */
+		"topic read plus/#\n"              /* 4 */
+		"pattern readwrite home/%u/#\n"    /* 5 */
+		"pattern read public/#\n"          /* 6 no placeholder */
+		"pattern deny own/secret\n";       /* 7 */
+	static const dcase cases[] = {
+		{ "alice", "c1", W, "home/alice/x", ALLOW(5) },
+		{ "alice", "c1", R, "public/x", ALLOW(6) },
+		{ "alice", "a+1", W, "home/alice/x", NO_RULE },    /* the issue's example */
+		{ "alice", "a+1", R, "public/x", NO_RULE },
+		{ "alice", "a#", R, "public/x", NO_RULE },
+		{ "alice", "a+1", R, "own/x", ALLOW(2) },          /* user rules still apply */
+		{ "alice", "a+1", R, "own/secret", DENY_RULE(7) }, /* pattern denies too */
+		{ "alice", "a+1", S, "public/#", NO_RULE },
+		{ "alice", "a+1", S, "own/#", ALLOW(2) },
+		{ "a+b", "c1", R, "plus/x", ALLOW(4) },
+		{ "a+b", "c1", R, "public/x", NO_RULE },
+		{ NULL, "x#y", R, "public/x", NO_RULE },
+		{ NULL, "xy", R, "public/x", ALLOW(6) },
+		{ "a/b", "c1", R, "public/x", ALLOW(6) },          /* '/' only spoils %u */
+	};
+	certacl_policy *p = load("wild.acl", text);
+	RUN(p, "wild.acl", cases);
+	policy_free(p);
+}
+
+/* A placeholder that does not fill its level grants nothing (mosquitto 2.1
+ * reads it as literal text, 2.0 substituted it) and stands for '+' in a deny. */
+static void test_placeholder_inside_level(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"pattern write prefix-%c/data\n"   /* 1 */
+		"pattern readwrite mixed/%u-%c\n"  /* 2 */
+		"pattern readwrite own/%u/#\n"     /* 3 */
+		"pattern deny own/%u/x%c\n"        /* 4 */
+		"pattern read lit/%{foo}\n";       /* 5 unknown placeholder */
+	static const dcase cases[] = {
+		{ "u", "c", W, "prefix-c/data", NO_RULE },        /* 2.0 substituted */
+		{ "u", "c", W, "prefix-%c/data", NO_RULE },       /* 2.1 literal */
+		{ "u", "c", W, "mixed/u-c", NO_RULE },
+		{ "u", "c", W, "mixed/%u-%c", NO_RULE },
+		{ "u", "c", W, "own/u/y/z", ALLOW(3) },
+		{ "u", "c", W, "own/u/xc", DENY_RULE(4) },
+		{ "u", "c", W, "own/u/anything", DENY_RULE(4) },  /* the deny acts as '+' */
+		{ "u", "c", R, "lit/%{foo}", NO_RULE },
+		{ "u", "c", S, "prefix-%c/data", NO_RULE },
+	};
+	certacl_policy *p = load("inlevel.acl", text);
+	RUN(p, "inlevel.acl", cases);
+	assert_false(policy_uses_connection_values(p));
+	policy_free(p);
+}
+
+/* What mosquitto refuses before any ACL is asked (acl__check_dollar). */
+static void test_broker_refusal(void **state)
+{
+	(void)state;
+	static const struct { int access; const char *topic; bool refused; } cases[] = {
+		{ W, "$SYS/broker/load", true },
+		{ W, "$SYS", true },
+		{ W, "$SYSTEM/x", true },                          /* a prefix, as mosquitto compares */
+		{ W, "$SYS/broker/connection/b1/state", false },
+		{ W, "$SYS/broker/connection/b1/state/x", true },
+		{ R, "$SYS/broker/load", false },
+		{ S, "$SYS/#", false },
+		{ W, "$share/g/a", true },
+		{ R, "$share/g/a", true },
+		{ R, "$shared/a", true },
+		{ S, "$share/g/a", false },
+		{ U, "$share/g/a", false },
+		{ W, "$CONTROL/x", false },
+		{ W, "a/$SYS", false },
+		{ W, "plain", false },
+	};
+	for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++){
+		certacl_request req = { .access = (certacl_access)cases[i].access,
+			.topic = cases[i].topic, .topic_len = strlen(cases[i].topic) };
+		const char *why = acl_broker_refusal(&req);
+		if((why != NULL) != cases[i].refused){
+			print_error("case %zu: %s '%s': %s\n", i, certacl_access_name(req.access),
+					req.topic, why ? why : "not refused");
+			fail();
+		}
+	}
+}
+
 static void test_topic_lines_are_literal(void **state)
 {
 	(void)state;
@@ -943,7 +1039,8 @@ static void test_many_users(void **state)
 static void test_deep_topics(void **state)
 {
 	(void)state;
-	/* a rule of 256 '+' levels, a rule "deep/#" and a 1000-level topic */
+	/* a rule of 201 '+' levels (the most mosquitto loads), a rule "deep/#" and
+	 * a 1000-level topic */
 	char *text = malloc(4096);
 	size_t o = (size_t)sprintf(text, "topic read deep/#\ntopic write ");
 	for(int i = 0; i < CERTACL_RULE_MAX_LEVELS; i++) o += (size_t)sprintf(text + o, i ? "/+" : "+");
@@ -960,9 +1057,9 @@ static void test_deep_topics(void **state)
 	assert_int_equal(d.rule->line, 1);
 	assert_false(tu_decide_u(p, NULL, NULL, CERTACL_WRITE, topic).allowed);
 	assert_true(tu_decide_u(p, NULL, NULL, CERTACL_SUBSCRIBE, topic).allowed);
-	/* 256 levels exactly: writable; 255 or 257: not */
+	/* 201 levels exactly: writable; 200 or 202: not */
 	o = (size_t)sprintf(topic, "a");
-	for(int i = 1; i < 256; i++) o += (size_t)sprintf(topic + o, "/l");
+	for(int i = 1; i < CERTACL_RULE_MAX_LEVELS; i++) o += (size_t)sprintf(topic + o, "/l");
 	assert_true(tu_decide_u(p, NULL, NULL, CERTACL_WRITE, topic).allowed);
 	o += (size_t)sprintf(topic + o, "/l");
 	assert_false(tu_decide_u(p, NULL, NULL, CERTACL_WRITE, topic).allowed);
@@ -1126,6 +1223,9 @@ int main(void)
 		cmocka_unit_test(test_anonymous_section),
 		cmocka_unit_test(test_patterns_username_clientid),
 		cmocka_unit_test(test_patterns_unsafe_deny),
+		cmocka_unit_test(test_patterns_wildcard_clients),
+		cmocka_unit_test(test_placeholder_inside_level),
+		cmocka_unit_test(test_broker_refusal),
 		cmocka_unit_test(test_topic_lines_are_literal),
 		cmocka_unit_test(test_patterns_certificate_values),
 		cmocka_unit_test(test_dollar_topics),

@@ -157,11 +157,51 @@ static void test_placeholders(void **state)
 	done(&r);
 }
 
+/* Lines that load as in mosquitto but are almost surely a mistake: lint and
+ * lint_load_warnings (what the plugin logs at start) report the same. */
+static void test_load_traps(void **state)
+{
+	(void)state;
+	static const char acl[] =
+		"user a\n"                           /* 1 */
+		"topic read\n"                       /* 2 one-word-topic */
+		"topic deny\n"                       /* 3 one-word-topic */
+		"pattern write\n"                    /* 4 one-word-topic, pattern-no-placeholder */
+		"topic read\tx/y\n"                  /* 5 one-word-topic (a tab is no separator) */
+		"topic readx\n"                      /* 6 fine: a topic called readx */
+		"pattern write prefix-%c/data\n"     /* 7 placeholder-in-level */
+		"pattern readwrite mixed/%u-%c\n"    /* 8 placeholder-in-level */
+		"pattern read fixed\n"               /* 9 pattern-no-placeholder */
+		"pattern read own/%u/#\n";           /* 10 fine */
+	lint_run r;
+	run(&r, acl, NULL, NULL, 0);
+	expect(&r, "one-word-topic", 2);
+	expect(&r, "one-word-topic", 3);
+	expect(&r, "one-word-topic", 4);
+	expect(&r, "one-word-topic", 5);
+	expect(&r, "pattern-no-placeholder", 4);
+	expect(&r, "placeholder-in-level", 7);
+	expect(&r, "placeholder-in-level", 8);
+	expect(&r, "pattern-no-placeholder", 9);
+	assert_int_equal(count(&r, "one-word-topic", 0), 4);
+	assert_int_equal(count(&r, "placeholder-in-level", 0), 2);
+	assert_int_equal(count(&r, "pattern-no-placeholder", 0), 2);
+	certacl_lint load;
+	assert_true(lint_load_warnings(r.s, &load));
+	assert_int_equal(load.n, 8);
+	for(size_t i = 0; i + 1 < load.n; i++) assert_true(load.items[i].order <= load.items[i + 1].order);
+	assert_int_equal(load.items[0].line, 2);
+	assert_string_equal(load.items[0].check, "one-word-topic");
+	assert_contains(load.items[0].message, "the topic 'read' with readwrite access");
+	lint_free(&load);
+	done(&r);
+}
+
 static void test_spaces(void **state)
 {
 	(void)state;
 	lint_run r;
-	run(&r, "user a\ntopic reed x/y\ntopic read a b\ntopic read ok\n", NULL, NULL, 0);
+	run(&r, "user a\ntopic reed\tx/y\ntopic read a b\ntopic read ok\n", NULL, NULL, 0);
 	expect(&r, "space-in-filter", 2);
 	expect(&r, "space-in-filter", 3);
 	assert_int_equal(count(&r, "space-in-filter", 0), 2);
@@ -337,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_seed_is_clean),
 		cmocka_unit_test(test_empty_policy),
 		cmocka_unit_test(test_placeholders),
+		cmocka_unit_test(test_load_traps),
 		cmocka_unit_test(test_spaces),
 		cmocka_unit_test(test_duplicates_and_shadows),
 		cmocka_unit_test(test_denies),
