@@ -25,7 +25,11 @@ The session, in order (one test method per step; they share the connections):
  7. a will on another node's NDEATH, and a retained NDEATH will, are not delivered;
  8. a retained publish on a data topic left nothing retained behind;
  9. Edge1 is killed (socket closed without DISCONNECT): the host and the viewer
-    receive its NDEATH.
+    receive its NDEATH;
+10. birth certificates: on mosquitto 2.1 the broker also loads its sparkplug-aware
+    plugin, which republishes births on $sparkplug/certificates/...: the host and the
+    viewer may subscribe there and receive them (retained, and live for a new
+    NBIRTH), an edge node may not subscribe, and nobody may publish there.
 
 Every decision is printed in a table at the end (expected / observed).
 
@@ -51,6 +55,15 @@ VIEWER = "SparkplugViewer"
 G1, E1 = "Plant1", "Edge1"     # Edge1 and Edge3 are in group Plant1
 E3 = "Edge3"
 G2, E2 = "Plant2", "Edge2"     # Edge2 is in group Plant2
+
+
+# mosquitto 2.1's sparkplug-aware plugin (Debian's path, inside the broker's root).
+SPARKPLUG_AWARE = "/usr/lib/x86_64-linux-gnu/mosquitto/mosquitto_sparkplug_aware.so"
+CERTIFICATES = "$sparkplug/certificates/"
+
+
+def sparkplug_aware_available():
+    return os.path.exists((h.BROKER_ROOT or "/") + SPARKPLUG_AWARE)
 
 
 def sp(group, mtype, node, device=None):
@@ -87,7 +100,10 @@ class ExampleBroker(h.Broker):
             raise h.BrokerError("unfilled placeholders in mosquitto.conf.in: %s" % left)
         # The harness's additions: every log line (READ denials are at debug level), and
         # keep root so that the broker can read the keys in the 0700 temporary directory.
-        return text + "\n# added by test_sparkplug.py\nlog_type all\nuser root\n"
+        text += "\n# added by test_sparkplug.py\nlog_type all\nuser root\n"
+        if sparkplug_aware_available():
+            text += "plugin %s\n" % SPARKPLUG_AWARE
+        return text
 
 
 class SpClient(h.Client):
@@ -457,6 +473,30 @@ class Sparkplug(unittest.TestCase):
             cl = self.c[key]
             self.record(cl.name, "still connected", "-", "yes", "yes" if cl.connected() else "NO",
                         cl.connected())
+        self.done()
+
+    def test_10_birth_certificates(self):
+        for who in ("host", "viewer"):
+            self.expect_sub(who, CERTIFICATES + "#", True)
+        self.expect_sub("e2", CERTIFICATES + "#", False)
+        forged = CERTIFICATES + sp(G2, "NBIRTH", E2)
+        for who in ("host", "viewer", "e2"):
+            self.expect_pub(who, forged, False, retain=True)
+        if not sparkplug_aware_available():
+            self.record("-", "republish births", CERTIFICATES, "n/a: no sparkplug-aware plugin in "
+                        "mosquitto %s" % ".".join(map(str, h.broker_version())), "n/a", True)
+            self.done()
+            return
+        # Edge1's births of step 2 were kept, retained; Edge2's new NBIRTH arrives live.
+        for who in ("host", "viewer"):
+            for t in (sp(G1, "NBIRTH", E1), sp(G1, "DBIRTH", E1, "Dev1")):
+                m = self.c[who].wait_message(lambda m, t=t: m[0] == CERTIFICATES + t)
+                self.record(self.c[who].name, "receive on subscribe", CERTIFICATES + t,
+                            "delivered (retained)", "nothing" if m is None else
+                            "delivered (%s)" % ("retained" if m[3] else "live"), m is not None and m[3])
+        p = self.expect_pub("e2", sp(G2, "NBIRTH", E2), True, tag="NBIRTH")
+        for who in ("host", "viewer"):
+            self.expect_recv(who, CERTIFICATES + sp(G2, "NBIRTH", E2), p)
         self.done()
 
 
