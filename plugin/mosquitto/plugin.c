@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certacl/lint.h"
 #include "glue.h"
 
 /* Offline clients whose captured values are kept for their will and queued
@@ -64,6 +65,28 @@ static bool keep_options(certacl_plugin *pl, struct mosquitto_opt *options, int 
 	return true;
 }
 
+/* At most this many load warnings are logged; certacl lint lists them all. */
+#define LOAD_WARNINGS_LOGGED 20
+
+/* Lines that load, as in mosquitto, but are almost surely a mistake (a
+ * one-word topic line, a placeholder inside a level, a pattern without
+ * placeholder): one warning line each at start. */
+static void log_load_warnings(const certacl_snapshot *s)
+{
+	certacl_lint l;
+	if(!lint_load_warnings(s, &l)) return;
+	for(size_t i = 0; i < l.n && i < LOAD_WARNINGS_LOGGED; i++){
+		const certacl_lint_warning *w = &l.items[i];
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "certacl: %s:%u: warning: %s [%s]",
+				w->file, w->line, w->message, w->check);
+	}
+	if(l.n > LOAD_WARNINGS_LOGGED){
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "certacl: %zu more warnings: run certacl lint",
+				l.n - LOAD_WARNINGS_LOGGED);
+	}
+	lint_free(&l);
+}
+
 int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		struct mosquitto_opt *options, int option_count)
 {
@@ -107,6 +130,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 			policy_rule_count(pl->snap->policy), pl->snap->opts.nacl_files,
 			id_spec_name(&pl->snap->opts.identity), broker_headers_name(),
 			pl->broker.v21 ? "2.1" : "2.0");
+	log_load_warnings(pl->snap);
 	return MOSQ_ERR_SUCCESS;
 }
 
