@@ -21,6 +21,11 @@ typedef struct certacl_conn {
 	int64_t audit_window;
 	unsigned audit_lines;
 	unsigned long audit_suppressed;
+	/* Certificate expiry on this connection: the day it was last warned about
+	 * (days since the epoch plus one; 0: never), and whether its expiry was
+	 * already acted on. */
+	int64_t expiry_warned_day;
+	bool expiry_handled;
 } certacl_conn;
 
 typedef struct certacl_conns certacl_conns;
@@ -59,6 +64,9 @@ void conns_disconnect(certacl_conns *c, const char *client_id, const void *live)
  * them nothing). */
 void conns_drop_offline(certacl_conns *c);
 size_t conns_live_count(const certacl_conns *c);
+/* Call fn(record, arg) for every live connection. fn must not add or remove
+ * records (collect what to change, then change it). */
+void conns_each_live(certacl_conns *c, void (*fn)(certacl_conn *conn, void *arg), void *arg);
 size_t conns_count(const certacl_conns *c);
 
 /* The connection `live` of client_id made an ACL check as `username`: it is

@@ -15,6 +15,7 @@
 
 typedef enum { CERTACL_UNMAPPED_ALLOW = 0, CERTACL_UNMAPPED_DENY } certacl_unmapped;
 typedef enum { CERTACL_NOCERT_DENY = 0, CERTACL_NOCERT_DEFER } certacl_no_cert;
+typedef enum { CERTACL_EXPIRED_DISCONNECT = 0, CERTACL_EXPIRED_LOG } certacl_expired;
 typedef enum {
 	CERTACL_CLIENTID_OWNED = 0,
 	CERTACL_CLIENTID_EQUAL,
@@ -39,6 +40,8 @@ typedef struct certacl_options {
 	bool log_allowed;         /* audit allowed decisions too (debugging) */
 	unsigned stats_interval;  /* seconds between $SYS counter updates; 0 = off */
 	unsigned log_per_client;  /* audit lines per client per 10 s before summarising */
+	certacl_expired expired;  /* a live client whose certificate expires: cut or log */
+	unsigned expiry_warn_days; /* warn daily about certificates this close to expiry */
 	certacl_idmap *inline_map; /* identity_map given as a JSON array */
 	unsigned set_mask; /* single-valued keys already set (each may be set once) */
 } certacl_options;

@@ -36,6 +36,7 @@ typedef struct certacl_cert_values {
 	char *san_dns, *san_email, *san_uri; /* first entry of each type */
 	char *issuer_dn;      /* RFC 2253 issuer */
 	unsigned cn_count;    /* number of CN entries in the subject */
+	int64_t not_after;    /* notAfter, seconds since the epoch; 0: unreadable */
 } certacl_cert_values;
 
 bool cert_values_capture(X509 *cert, certacl_cert_values *out);

@@ -182,6 +182,14 @@ size_t conns_live_count(const certacl_conns *c)
 	return c->live;
 }
 
+void conns_each_live(certacl_conns *c, void (*fn)(certacl_conn *conn, void *arg), void *arg)
+{
+	conn_rec *r, *tmp;
+	HASH_ITER(hh, c->by_id, r, tmp){
+		if(r->c.live) fn(&r->c, arg);
+	}
+}
+
 size_t conns_count(const certacl_conns *c)
 {
 	return HASH_COUNT(c->by_id);

@@ -21,7 +21,8 @@
 enum {
 	SET_IDENTITY = 1, SET_MAP = 2, SET_UNMAPPED = 4, SET_NO_CERT = 8, SET_CONFIG = 16,
 	SET_CLIENTID = 32, SET_DENY_LIST = 64, SET_CA_FILE = 128, SET_GROUPS_FROM = 256,
-	SET_LOG_ALLOWED = 512, SET_STATS = 1024, SET_LOG_PER_CLIENT = 2048,
+	SET_LOG_ALLOWED = 512, SET_STATS = 1024, SET_LOG_PER_CLIENT = 2048, SET_EXPIRED = 4096,
+	SET_EXPIRY_WARN = 8192,
 };
 
 void options_init(certacl_options *o)
@@ -30,6 +31,7 @@ void options_init(certacl_options *o)
 	o->identity.field = CERTACL_ID_CN;
 	o->stats_interval = 10;
 	o->log_per_client = 10;
+	o->expiry_warn_days = 30;
 }
 
 void options_free(certacl_options *o)
@@ -167,6 +169,7 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 {
 	static const char *const clientid_words[] = { "owned", "equal", "prefix", "any", NULL };
 	static const char *const bool_words[] = { "false", "true", NULL };
+	static const char *const expired_words[] = { "disconnect", "log", NULL };
 	int i;
 	if(!value) value = "";
 	if(strcmp(key, "log_allowed") == 0){
@@ -182,6 +185,16 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 	if(strcmp(key, "log_per_client") == 0){
 		return mark_set(o, SET_LOG_PER_CLIENT, key, where, err)
 			&& set_uint(&o->log_per_client, key, value, 1000000, where, err);
+	}
+	if(strcmp(key, "expired") == 0){
+		if(!mark_set(o, SET_EXPIRED, key, where, err)) return false;
+		if((i = pick(key, value, expired_words, where, err)) < 0) return false;
+		o->expired = (certacl_expired)i;
+		return true;
+	}
+	if(strcmp(key, "expiry_warn_days") == 0){
+		return mark_set(o, SET_EXPIRY_WARN, key, where, err)
+			&& set_uint(&o->expiry_warn_days, key, value, 3650, where, err);
 	}
 	if(strcmp(key, "issuer") == 0) return add_issuer(o, value, where, err);
 	if(strcmp(key, "groups_from") == 0){
@@ -242,7 +255,8 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 	}
 	certacl_error_set(err, where, 0, "unknown option '%s' (known: acl_file, identity, "
 			"identity_map, unmapped, no_cert, clientid, deny_list, issuer, ca_file, "
-			"groups_from, log_allowed, log_per_client, stats_interval, config)", key);
+			"groups_from, log_allowed, log_per_client, stats_interval, expired, "
+			"expiry_warn_days, config)", key);
 	return false;
 }
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -214,6 +215,18 @@ static char *dup_field(const char *why, const char *buf)
 	return why ? NULL : strdup(buf);
 }
 
+/* The certificate's notAfter in seconds since the epoch, or 0 when it cannot
+ * be read (then nothing expires it on a live connection). */
+static int64_t not_after_epoch(X509 *cert)
+{
+	struct tm tm;
+	const ASN1_TIME *t = X509_get0_notAfter(cert);
+	memset(&tm, 0, sizeof(tm));
+	if(!t || !ASN1_TIME_to_tm(t, &tm)) return 0;
+	time_t when = timegm(&tm);
+	return when > 0 ? (int64_t)when : 0;
+}
+
 bool cert_values_capture(X509 *cert, certacl_cert_values *v)
 {
 	char *buf = malloc(FIELD_MAX);
@@ -229,6 +242,7 @@ bool cert_values_capture(X509 *cert, certacl_cert_values *v)
 	v->san_dns = dup_field(san_entry(cert, GEN_DNS, 0, buf, FIELD_MAX), buf);
 	v->san_email = dup_field(san_entry(cert, GEN_EMAIL, 0, buf, FIELD_MAX), buf);
 	v->san_uri = dup_field(san_entry(cert, GEN_URI, 0, buf, FIELD_MAX), buf);
+	v->not_after = not_after_epoch(cert);
 	free(buf);
 	/* Several CNs make %{cn} ambiguous: treat it as unknown. */
 	if(v->cn_count > 1){

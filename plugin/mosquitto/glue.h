@@ -7,6 +7,7 @@
 
 #include "certacl/auth.h"
 #include "certacl/config.h"
+#include "certacl/expiry.h"
 
 #include "broker_versions.h"
 
@@ -17,6 +18,10 @@ typedef struct certacl_stats {
 	unsigned long allowed[4], denied[4];
 	unsigned long reloads_ok, reloads_failed;
 	unsigned long rules, clients_live;
+	/* live certificates expiring within 1, 7, 30 days, and the earliest notAfter
+	 * (seconds since the epoch; 0: none); clients cut at expiry */
+	unsigned long expiring_1d, expiring_7d, expiring_30d, earliest_not_after;
+	unsigned long expired_disconnected;
 } certacl_stats;
 
 /* Everything the plugin knows lives here (the plugin's userdata): with
@@ -37,6 +42,10 @@ typedef struct certacl_plugin {
 	certacl_stats stats;
 	certacl_stats stats_published; /* as last published under $SYS */
 	time_t stats_next;      /* when to publish next */
+	time_t started;         /* when the plugin was initialised */
+	time_t expiry_next;     /* when to look for expired certificates next */
+	bool tick_seen;         /* the broker sends TICK events */
+	bool no_tick_logged;
 } certacl_plugin;
 
 int on_basic_auth(int event, void *event_data, void *userdata);
@@ -51,6 +60,12 @@ void client_connected(certacl_plugin *pl, struct mosquitto *client);
 /* A client's connection has gone (DISCONNECT, or 2.1's CLIENT_OFFLINE for a
  * persistent session): its values are kept as offline. */
 void client_gone(certacl_plugin *pl, struct mosquitto *client);
+
+/* Certificate expiry on live connections (expiry.c): from TICK, disconnect or
+ * log clients past notAfter, warn about those close to it, count them. */
+void expiry_tick(certacl_plugin *pl, time_t now);
+/* Without TICK: true when `client`'s certificate has expired (then deny). */
+bool expiry_denies(certacl_plugin *pl, struct mosquitto *client, const char *client_id);
 
 /* Audit lines (audit.c): rate-limited per client and globally, each naming the
  * user, client id, address, topic, access and deciding rule. */

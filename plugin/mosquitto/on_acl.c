@@ -43,6 +43,9 @@ int on_acl_check(int event, void *event_data, void *userdata)
 		conn_fill_subject(conns_confirm(pl->conns, who.vars[CERTACL_VAR_CLIENTID], ed->client,
 				who.vars[CERTACL_VAR_USERNAME]), &who);
 	}
+	if(expiry_denies(pl, ed->client, who.vars[CERTACL_VAR_CLIENTID])){
+		return MOSQ_ERR_ACL_DENIED;
+	}
 	acl_decide(pl->snap->policy, &who, &req, &d);
 	unsigned bit = req.access == CERTACL_READ ? 0 : req.access == CERTACL_WRITE ? 1
 		: req.access == CERTACL_SUBSCRIBE ? 2 : 3;

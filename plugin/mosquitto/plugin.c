@@ -100,6 +100,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		return MOSQ_ERR_NOMEM;
 	}
 	pl->id = identifier;
+	pl->started = time(NULL);
 	pl->conns = conns_new(CERTACL_OFFLINE_MAX);
 	if(!pl->conns){
 		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: out of memory");

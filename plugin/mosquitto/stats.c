@@ -30,6 +30,7 @@ int on_tick(int event, void *event_data, void *userdata)
 	(void)event;
 
 	broker_tick_again(event_data, 1);
+	expiry_tick(pl, now);
 	unsigned interval = pl->snap->opts.stats_interval;
 	if(interval == 0 || now < pl->stats_next) return MOSQ_ERR_SUCCESS;
 	bool all = pl->stats_next == 0; /* first time: publish everything */
@@ -50,5 +51,12 @@ int on_tick(int event, void *event_data, void *userdata)
 	publish_changed("$SYS/broker/certacl/reloads/failed", s->reloads_failed, &p->reloads_failed, all);
 	publish_changed("$SYS/broker/certacl/policy/rules", s->rules, &p->rules, all);
 	publish_changed("$SYS/broker/certacl/clients/live", s->clients_live, &p->clients_live, all);
+	publish_changed("$SYS/broker/certacl/certificates/expiring/1d", s->expiring_1d, &p->expiring_1d, all);
+	publish_changed("$SYS/broker/certacl/certificates/expiring/7d", s->expiring_7d, &p->expiring_7d, all);
+	publish_changed("$SYS/broker/certacl/certificates/expiring/30d", s->expiring_30d, &p->expiring_30d, all);
+	publish_changed("$SYS/broker/certacl/certificates/earliest_not_after", s->earliest_not_after,
+			&p->earliest_not_after, all);
+	publish_changed("$SYS/broker/certacl/certificates/expired_disconnected",
+			s->expired_disconnected, &p->expired_disconnected, all);
 	return MOSQ_ERR_SUCCESS;
 }

@@ -53,6 +53,8 @@ static void test_defaults(void **state)
 	assert_int_equal(o.unmapped, CERTACL_UNMAPPED_ALLOW);
 	assert_int_equal(o.no_cert, CERTACL_NOCERT_DENY);
 	assert_int_equal(o.clientid, CERTACL_CLIENTID_OWNED);
+	assert_int_equal(o.expired, CERTACL_EXPIRED_DISCONNECT);
+	assert_int_equal(o.expiry_warn_days, 30);
 	assert_null(o.deny_list);
 	assert_null(o.config);
 	assert_null(o.ca_file);
@@ -87,6 +89,8 @@ static void test_every_key(void **state)
 	set_ok(&o, "log_allowed", "true");
 	set_ok(&o, "stats_interval", "0");
 	set_ok(&o, "log_per_client", "1000000");
+	set_ok(&o, "expired", "log");
+	set_ok(&o, "expiry_warn_days", "0");
 	set_ok(&o, "config", "/etc/certacl.json");
 	assert_int_equal(o.nacl_files, 1);
 	assert_string_equal(o.acl_files[0], "/etc/a.acl");
@@ -105,6 +109,8 @@ static void test_every_key(void **state)
 	assert_true(o.log_allowed);
 	assert_int_equal(o.stats_interval, 0);
 	assert_int_equal(o.log_per_client, 1000000);
+	assert_int_equal(o.expired, CERTACL_EXPIRED_LOG);
+	assert_int_equal(o.expiry_warn_days, 0);
 	assert_string_equal(o.config, "/etc/certacl.json");
 
 	/* each single-valued key may be given once */
@@ -113,6 +119,7 @@ static void test_every_key(void **state)
 		{ "no_cert", "deny" }, { "clientid", "any" }, { "deny_list", "/x" },
 		{ "ca_file", "/x" }, { "groups_from", "none" }, { "log_allowed", "false" },
 		{ "stats_interval", "5" }, { "log_per_client", "5" }, { "config", "/x" },
+		{ "expired", "disconnect" }, { "expiry_warn_days", "7" },
 	};
 	for(size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++){
 		set_bad(&o, once[i][0], once[i][1], "more than once");
@@ -207,6 +214,10 @@ static void test_bad_values(void **state)
 		{ "stats_interval", "99999999999999999999999", "whole number" },
 		{ "log_per_client", "1000001", "whole number" },
 		{ "log_per_client", "x", "whole number" },
+		{ "expired", "kick", "'kick'" },
+		{ "expired", "", NULL },
+		{ "expiry_warn_days", "3651", "whole number" },
+		{ "expiry_warn_days", "-1", "whole number" },
 		{ "acl_file", "", "empty path" },
 		{ "acl_file", "a,,b", "empty path" },
 		{ "acl_file", "a,", "empty path" },
