@@ -133,6 +133,7 @@ static const char *reason_code(const cli_answer *ans)
 	case CERTACL_DENIED_BAD_TOPIC: return "bad-topic";
 	case CERTACL_DENIED_SHARE: return "share-topic";
 	case CERTACL_DENIED_TOO_MANY_GROUPS: return "too-many-groups";
+	case CERTACL_DENIED_TOO_COMPLEX: return "too-complex";
 	}
 	return "other";
 }

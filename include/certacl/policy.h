@@ -121,6 +121,7 @@ typedef enum certacl_reason {
 	CERTACL_DENIED_BAD_TOPIC,    /* topic/filter invalid for this access */
 	CERTACL_DENIED_SHARE,        /* publish/read of a $share/ topic */
 	CERTACL_DENIED_TOO_MANY_GROUPS, /* more than CERTACL_MAX_GROUPS groups */
+	CERTACL_DENIED_TOO_COMPLEX,  /* SUBSCRIBE: too many denied witnesses to try */
 } certacl_reason;
 
 typedef struct certacl_decision {
@@ -129,15 +130,16 @@ typedef struct certacl_decision {
 	const certacl_rule *rule; /* deciding rule, or NULL. READ/WRITE: the earliest
 	                           * matching deny, else the earliest allow; SUBSCRIBE:
 	                           * the earliest covering deny, else a readable rule
-	                           * that the filter overlaps */
+	                           * with a topic of the filter no deny denies, else a
+	                           * deny that denied such a topic */
 } certacl_decision;
 
 const char *certacl_reason_text(certacl_reason r);
 
 /* Decide one request: deny wins over every allow that matches; otherwise the
  * request is allowed when some rule grants the access (within its limits);
- * otherwise denied. SUBSCRIBE is allowed when the filter (for "$share/G/F", F)
- * overlaps something readable and no deny rule covers it entirely. */
+ * otherwise denied. SUBSCRIBE is allowed when some topic the filter (for
+ * "$share/G/F", F) matches is readable and denied by no deny rule. */
 void acl_decide(const certacl_policy *p, const certacl_subject *who,
 		const certacl_request *req, certacl_decision *out);
 

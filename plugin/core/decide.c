@@ -26,6 +26,13 @@ typedef struct walk {
 	const certacl_rule *deny;    /* earliest deny that matched */
 	const certacl_rule *limited; /* earliest allow refused by its limits */
 	bool patterns_deny_only; /* the client's patterns may deny, never allow */
+	/* SUBSCRIBE: the sections, the witness topic being built, how many more
+	 * readable rules may be tried, and the deny that refused a witness */
+	const uint32_t *roots;
+	size_t nroots;
+	struct witness *wit;
+	unsigned witness_budget;  /* witness topics that may still be tried */
+	const certacl_rule *witness_deny;
 } walk;
 
 /* mosquitto gives nothing from `pattern` lines to a client whose username or
@@ -180,16 +187,163 @@ static void walk_deny_cover(walk *w, uint32_t node, const char *f, walk_pos pos)
 	}
 }
 
-/* Record a READ grant of `node` itself (limits are not checked at subscribe
- * time: they apply to each delivered message). */
+/* ---- SUBSCRIBE: is some topic of the filter readable, the denies counted? ----
+ * For a readable rule that overlaps the filter, the topics both match share
+ * their literal levels; where both leave a level open, a witness topic puts
+ * FRESH there, a value no rule literal or safe value equals (a control
+ * character). A deny that matches the witness has a wildcard wherever the
+ * witness is open, so it denies every topic of that shape: the filter has a
+ * readable topic exactly when some witness is denied by nothing. Where both
+ * end in '#' (or one in '#' where the other goes on), witnesses of every length
+ * up to the deepest rule plus one are tried. */
+
+/* A level no rule literal or safe value equals. */
+static const char FRESH[] = "\x01";
+
+/* At most this many witness topics are tried for one SUBSCRIBE: bounds the cost
+ * of '#' against a policy whose readable rules are all denied (then refused:
+ * CERTACL_DENIED_TOO_COMPLEX). */
+#define WITNESS_MAX 4096
+
+typedef struct witness {
+	topic_level lv[STORED_LEVELS];
+	uint32_t lh[STORED_LEVELS];
+	size_t n;   /* levels (only the first STORED_LEVELS are kept) */
+	size_t len; /* bytes of the topic */
+} witness;
+
+static void witness_add(witness *t, const char *s, size_t len)
+{
+	if(t->n < STORED_LEVELS){
+		t->lv[t->n] = (topic_level){ s, len };
+		t->lh[t->n] = policy_label_hash(s, len);
+	}
+	t->len += len + (t->n ? 1 : 0);
+	t->n++;
+}
+
+/* One level of a filter or a rule, read for this subject. */
+typedef enum { LV_END, LV_LITERAL, LV_PLUS, LV_HASH, LV_NONE } lv_kind;
+
+typedef struct level_cursor {
+	const char *s;  /* the rest of the filter, NULL at its end */
+	const char *text;
+	size_t len;
+	lv_kind kind;
+} level_cursor;
+
+/* Read the level at c->s: a pattern's placeholder becomes its value, or
+ * LV_NONE when it has none it may use (such a rule grants nothing). */
+static void cursor_read(walk *w, level_cursor *c, const certacl_rule *rule, bool first)
+{
+	if(!c->s){
+		c->kind = LV_END;
+		return;
+	}
+	size_t n = strcspn(c->s, "/");
+	c->text = c->s;
+	c->len = n;
+	c->kind = n == 1 && c->s[0] == '+' ? LV_PLUS : n == 1 && c->s[0] == '#' ? LV_HASH : LV_LITERAL;
+	int var = c->kind == LV_LITERAL && rule && rule->section == CERTACL_SECTION_PATTERN
+		? policy_level_var(c->s, n) : -1;
+	if(var == -2) c->kind = LV_NONE;
+	if(var >= 0){
+		c->text = var_value(w, (uint32_t)var, first, &c->len);
+		if(!c->text) c->kind = LV_NONE;
+	}
+}
+
+static void cursor_next(level_cursor *c)
+{
+	size_t n = strcspn(c->s, "/");
+	c->s = c->s[n] == '/' ? c->s + n + 1 : NULL;
+}
+
+/* Build into t the levels shared by the topics that both the filter and `rule`
+ * match; *open_tail when any number of further levels may follow. False when
+ * no topic matches both. */
+static bool intersect(walk *w, const certacl_rule *rule, witness *t, bool *open_tail)
+{
+	level_cursor f = { .s = w->topic }, r = { .s = rule->filter };
+	bool wild_first = false;
+	*open_tail = false;
+	t->n = t->len = 0;
+	for(;;){
+		bool first = t->n == 0;
+		cursor_read(w, &f, NULL, first);
+		cursor_read(w, &r, rule, first);
+		if(f.kind == LV_NONE || r.kind == LV_NONE) return false;
+		if(f.kind == LV_HASH && r.kind == LV_HASH){
+			*open_tail = true;
+			break;
+		}
+		if(f.kind == LV_END || r.kind == LV_END){
+			/* the other ended too, or its '#' matches the parent level */
+			if(f.kind != r.kind && f.kind != LV_HASH && r.kind != LV_HASH) return false;
+			break;
+		}
+		/* a '#' stays while the other side's levels are taken */
+		const level_cursor *lit = f.kind == LV_LITERAL ? &f : r.kind == LV_LITERAL ? &r : NULL;
+		if(f.kind == LV_LITERAL && r.kind == LV_LITERAL
+				&& (f.len != r.len || memcmp(f.text, r.text, f.len) != 0)){
+			return false;
+		}
+		if(first) wild_first = f.kind != LV_LITERAL || r.kind != LV_LITERAL;
+		if(lit) witness_add(t, lit->text, lit->len);
+		else witness_add(t, FRESH, 1);
+		if(f.kind != LV_HASH) cursor_next(&f);
+		if(r.kind != LV_HASH) cursor_next(&r);
+	}
+	/* a wildcard first level matches no '$' topic */
+	return !(t->n > 0 && wild_first && t->lv[0].len > 0 && t->lv[0].s[0] == '$');
+}
+
+/* Is the witness topic t denied for this subject? Remembers the first deny;
+ * past the budget every witness counts as denied. */
+static bool witness_denied(walk *w, const witness *t)
+{
+	if(w->witness_budget == 0) return true;
+	w->witness_budget--;
+	w->lv = t->lv;
+	w->lh = t->lh;
+	w->nlv = t->n;
+	w->need = CERTACL_READ;
+	w->deny = NULL;
+	for(size_t i = 0; i < w->nroots && !w->deny; i++) walk_levels(w, w->roots[i], 0, true);
+	const certacl_rule *deny = w->deny;
+	w->deny = NULL;
+	w->lv = NULL;
+	if(deny && !w->witness_deny) w->witness_deny = deny;
+	return deny != NULL;
+}
+
+/* Does `rule` (readable) grant some topic of the filter that no deny denies? */
+static bool rule_has_readable_topic(walk *w, const certacl_rule *rule)
+{
+	witness *t = w->wit;
+	bool open_tail;
+	if(!intersect(w, rule, t, &open_tail)) return false;
+	size_t base = t->n;
+	size_t extra = open_tail ? (w->p->max_depth > base ? w->p->max_depth - base : 0) + 1 : 0;
+	for(size_t k = 0; k <= extra; k++){
+		if(k > 0) witness_add(t, FRESH, 1);
+		if(t->n == 0 || (t->n == 1 && t->len == 0) || t->len > CERTACL_TOPIC_MAX) continue;
+		if(!witness_denied(w, t)) return true;
+	}
+	return false;
+}
+
+/* Record a READ grant of `node` itself that gives the filter a topic no deny
+ * denies (limits are not checked at subscribe time: they apply to each
+ * delivered message). */
 static bool node_grants_read(walk *w, uint32_t node)
 {
 	for(uint32_t r = w->p->nodes[node].rule_head; r; r = w->p->rrefs[r].next){
 		const certacl_rule *rule = &w->p->rules[w->p->rrefs[r].rule];
-		if(!rule->deny && (rule->perms & CERTACL_READ)){
-			w->allow = earliest(w->allow, rule);
-			return true;
-		}
+		if(rule->deny || !(rule->perms & CERTACL_READ)) continue;
+		if(w->p->ndenies > 0 && !rule_has_readable_topic(w, rule)) continue;
+		w->allow = earliest(w->allow, rule);
+		return true;
 	}
 	return false;
 }
@@ -293,19 +447,28 @@ static size_t section_roots(const certacl_policy *p, const certacl_subject *who,
 
 #define MAX_SECTIONS (2 + CERTACL_MAX_GROUPS)
 
+/* SUBSCRIBE: refused when a deny covers the whole filter, or when no topic of
+ * the filter is readable (the denies counted); else granted. */
 static void decide_subscribe(walk *w, const uint32_t *roots, size_t nroots,
 		certacl_decision *out)
 {
+	witness wit;
 	for(size_t i = 0; i < nroots; i++) walk_deny_cover(w, roots[i], w->topic, AT_ROOT);
 	if(w->deny){
 		*out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w->deny };
 		return;
 	}
+	w->roots = roots;
+	w->nroots = nroots;
+	w->wit = &wit;
+	w->witness_budget = WITNESS_MAX;
 	for(size_t i = 0; i < nroots; i++){
 		if(roots[i] == NODE_PATTERN_ROOT && w->patterns_deny_only) continue;
 		if(walk_overlap(w, roots[i], w->topic, AT_ROOT)) break;
 	}
 	if(w->allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w->allow };
+	else if(w->witness_budget == 0) *out = (certacl_decision){ false, CERTACL_DENIED_TOO_COMPLEX, NULL };
+	else if(w->witness_deny) *out = (certacl_decision){ false, CERTACL_DENIED_BY_RULE, w->witness_deny };
 	else *out = (certacl_decision){ false, CERTACL_DENIED_NO_RULE, NULL };
 }
 
@@ -437,6 +600,8 @@ const char *certacl_reason_text(certacl_reason r)
 	case CERTACL_DENIED_BAD_TOPIC: return "invalid topic or filter";
 	case CERTACL_DENIED_SHARE: return "$share topics cannot be published or read";
 	case CERTACL_DENIED_TOO_MANY_GROUPS: return "client has more groups than a decision can hold";
+	case CERTACL_DENIED_TOO_COMPLEX: return "the filter overlaps too many readable rules whose "
+		"topics are denied to check them all";
 	}
 	return "?";
 }

@@ -245,6 +245,12 @@ bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule)
 	uint32_t ri = (uint32_t)p->nrules;
 	p->rules[ri] = *rule;
 	p->rules[ri].seq = ri;
+	/* A filter that is not UTF-8 loads (as in mosquitto) but matches no topic
+	 * and overlaps no filter: it stays out of the tries. */
+	if(!certacl_utf8_valid(rule->filter, strlen(rule->filter))){
+		p->nrules++;
+		return true;
+	}
 
 	uint32_t n = root, depth = 0;
 	const char *s = rule->filter;
@@ -294,6 +300,8 @@ next:
 	p->ins_root = root;
 	p->ins_filter = rule->filter;
 	p->ins_depth = depth;
+	if(depth > p->max_depth) p->max_depth = depth;
+	if(rule->deny) p->ndenies++;
 	/* Mark the path of a READ grant, so that SUBSCRIBE checks can skip
 	 * subtrees with nothing readable. */
 	if(!rule->deny && (rule->perms & CERTACL_READ)){

@@ -69,6 +69,8 @@ struct certacl_policy {
 	edge *edges;
 	size_t nedges, edges_mask; /* table size = mask + 1, a power of two */
 	bool finished;
+	uint32_t max_depth; /* levels of the deepest rule filter */
+	size_t ndenies;     /* deny rules */
 	bool uses_connection_values; /* group sections or certificate placeholders */
 	/* policy_insert's memory of the previous rule: consecutive rules of a
 	 * section share prefixes ("spBv1.0/G1/..."), walked again without lookups */

@@ -21,6 +21,7 @@ DIFFERENCES = {
     "deny-unknown-value": "**A deny with an unknown value**",
     "unsafe-value": "**Unsafe substituted values**",
     "placeholder-in-level": "**Placeholders inside a level**",
+    "subscribe-checked": "**SUBSCRIBE is checked**",
 }
 
 

@@ -10,9 +10,10 @@ certificates. For each file:
 
 - both brokers start, or both refuse to start (certacl loads every file mosquitto loads,
   and refuses what both mosquitto versions refuse);
-- every client publishes every topic with QoS 1 (the PUBACK reason code is the WRITE
-  answer), and a writer publishes every topic while every client is subscribed to '#'
-  and '$x/#' (what arrives is the READ answer);
+- every client subscribes to '#' and '$x/#' (the SUBACK is the SUBSCRIBE answer:
+  mosquitto grants all), publishes every topic with QoS 1 (the PUBACK reason code is
+  the WRITE answer), and a writer publishes every topic (what arrives is the READ
+  answer);
 - the test fails on any question where certacl allows and mosquitto denies, on any
   answer of either broker that its model (diffmodel.py, read from mosquitto's sources)
   does not predict, and on any stricter answer that no named difference of the README
@@ -165,9 +166,9 @@ def wait_deliveries(clients):
 
 def ask(broker, env, files, clients, topics, tag):
     """Every client publishes every topic; the writer publishes every topic to all.
-    Returns ({(i, topic): write allowed}, {(i, topic): read seen}, topics the writer
-    could publish)."""
-    conns = []
+    Returns ({(i, topic): write allowed}, {(i, topic): read seen}, {(i, filter):
+    subscription granted})."""
+    conns, subacks = [], []
     try:
         for cn, cid in clients + [(WRITER, "writer-" + tag)]:
             port = broker.ports[0] if cn else broker.ports[1]
@@ -176,7 +177,9 @@ def ask(broker, env, files, clients, topics, tag):
             r = cl.connect()
             if r.rc != 0:
                 raise h.BrokerError("%s: client %r/%r did not connect: %r" % (broker.name, cn, cid, r))
-            cl.subscribe(SUBSCRIPTIONS)
+            subacks.append(cl.subscribe(SUBSCRIPTIONS) or [None] * len(SUBSCRIPTIONS))
+        subs = {(i, f): h.suback_granted(subacks[i][k]) for i in range(len(clients))
+                for k, f in enumerate(SUBSCRIPTIONS)}
         writes = {}
         for i, cl in enumerate(conns[:-1]):
             for t in topics:
@@ -188,7 +191,7 @@ def ask(broker, env, files, clients, topics, tag):
             got = {m[0] for m in cl.received() if m[1] == "w:" + m[0]}
             for t in written:
                 reads[(i, t)] = t in got
-        return writes, reads, set(written)
+        return writes, reads, subs
     finally:
         for cl in conns:
             cl.close()
@@ -196,8 +199,16 @@ def ask(broker, env, files, clients, topics, tag):
 
 def compare(tally, name, acl, clients, stock, ours, v21):
     """Check one file's answers: never more permissive, each broker as its model."""
-    sw, sr, swritten = stock
-    cw, cr, cwritten = ours
+    sw, sr, ss = stock
+    cw, cr, cs = ours
+    for key, granted in ss.items():
+        tally.questions += 1
+        if cs[key] and not granted:
+            tally.fail("%s: subscribe %r by %r: certacl grants what mosquitto refuses" % (name, key[1], clients[key[0]]))
+        elif granted and not cs[key]:
+            tally.stricter["subscribe-checked"] = tally.stricter.get("subscribe-checked", 0) + 1
+        else:
+            tally.same += 1
     for need, s_ans, c_ans in ((dm.WRITE, sw, cw), (dm.READ, sr, cr)):
         for key in s_ans:
             if key not in c_ans:

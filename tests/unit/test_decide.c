@@ -668,13 +668,12 @@ static void test_subscribe(void **state)
 		{ "s", NULL, S, "x/secret/a/+", DENY_RULE(5) },
 		{ "s", NULL, S, "d/+", DENY_RULE(7) },
 		{ "s", NULL, S, "d/x", DENY_RULE(7) },
-		/* Overlap is judged rule by rule (policy.h): "d/#" overlaps the readable
-		 * rule "d/+" and no single deny covers all of "d/#", so it is granted even
-		 * though every topic "d/+" grants is denied. */
-		{ "s", NULL, S, "d/#", ALLOW(6) },
+		/* "d/#" overlaps the readable rule "d/+" and no single deny covers all
+		 * of "d/#", but every topic that "d/+" grants is denied: refused (issue 12) */
+		{ "s", NULL, S, "d/#", DENY_RULE(7) },
 		{ "s", NULL, S, "e/+/f", DENY_RULE(9) },
 		{ "s", NULL, S, "e/x/f", DENY_RULE(9) },
-		{ "s", NULL, S, "e/#", ALLOW(8) },
+		{ "s", NULL, S, "e/#", DENY_RULE(9) },
 		/* $share/GROUP/FILTER is decided as FILTER */
 		{ "s", NULL, S, "$share/g/a/b/c", ALLOW(2) },
 		{ "s", NULL, S, "$share/grp/x/#", ALLOW(3) },
@@ -718,6 +717,53 @@ static void test_subscribe(void **state)
  * anything: refused (DENIED_BY_RULE, line 2).
  * Regression test (fixed in a1ec5b2): before it, decide.c walk_deny_cover returned at once
  * for a filter level '#' ("only a '#' rule covers '#'") and granted it. */
+/* SUBSCRIBE is refused when every topic it could read is denied, even by
+ * several denies none of which covers the whole filter (issue 12, item 5). */
+static void test_subscribe_exact(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"user s\n"               /* 1 */
+		"topic read d/+\n"       /* 2 */
+		"topic deny d/+\n"       /* 3 */
+		"topic read e/#\n"       /* 4 */
+		"topic deny e\n"         /* 5 */
+		"topic deny e/+\n"       /* 6 */
+		"topic read f/+/g\n"     /* 7 */
+		"topic deny f/a/g\n"     /* 8 */
+		"pattern read h/%u/#\n"  /* 9 */
+		"pattern deny h/+/#\n";  /* 10 */
+	static const dcase cases[] = {
+		{ "s", NULL, S, "d/#", DENY_RULE(3) },
+		{ "s", NULL, S, "#", ALLOW(ANY) },         /* e/x/y, f/b/g are readable */
+		{ "s", NULL, S, "e/+", DENY_RULE(6) },
+		{ "s", NULL, S, "e/#", ALLOW(4) },
+		{ "s", NULL, S, "e/+/+", ALLOW(4) },
+		{ "s", NULL, S, "f/+/g", ALLOW(7) },       /* f/b/g is readable */
+		{ "s", NULL, S, "f/a/+", DENY_RULE(8) },
+		{ "s", NULL, S, "h/#", DENY_RULE(10) },
+		{ "s", NULL, S, "h/s/x", DENY_RULE(10) },
+	};
+	certacl_policy *p = load("exact.acl", text);
+	RUN(p, "exact.acl", cases);
+	policy_free(p);
+
+	/* every readable rule denied: the tries stop at a budget and refuse */
+	size_t cap = 8000 * 24, o = 0;
+	char *big = malloc(cap);
+	assert_non_null(big);
+	o += (size_t)snprintf(big + o, cap - o, "topic deny x/+\n");
+	for(int i = 0; i < 6000; i++) o += (size_t)snprintf(big + o, cap - o, "topic read x/%d\n", i);
+	p = load("big.acl", big);
+	free(big);
+	certacl_decision d = tu_decide_u(p, NULL, NULL, CERTACL_SUBSCRIBE, "#");
+	assert_false(d.allowed);
+	assert_int_equal(d.reason, CERTACL_DENIED_TOO_COMPLEX);
+	d = tu_decide_u(p, NULL, NULL, CERTACL_SUBSCRIBE, "x/7");
+	assert_int_equal(d.reason, CERTACL_DENIED_BY_RULE);
+	policy_free(p);
+}
+
 static void test_subscribe_hash_covered_by_plus_hash(void **state)
 {
 	(void)state;
@@ -1074,9 +1120,12 @@ static void test_deep_topics(void **state)
  * where R has the level "a", for user "a") and optionally one deny D. Then,
  * for every filter F and topic T of a small universe:
  *   READ T: denied by D if D matches T; else allowed iff R matches T;
- *   SUBSCRIBE F: denied by D if D covers F; else allowed iff R overlaps F
- * (policy.h's definition), with topic_matches / filter_covers /
- * filter_overlaps as the reference (test_topic checks those by brute force). */
+ *   SUBSCRIBE F: denied by D if D covers F; else allowed iff some topic of
+ *   the universe matches F and R and not D (the universe has a level "z" that
+ *   no filter names, and enough levels for every witness); else denied by D
+ *   when R overlaps F, else no rule (policy.h's definition), with
+ *   topic_matches / filter_covers / filter_overlaps as the reference
+ *   (test_topic checks those by brute force). */
 static size_t gen_filters(char (*out)[16], size_t max, const char *const *alpha, size_t na,
 		size_t levels, bool names)
 {
@@ -1178,9 +1227,17 @@ static void test_brute_force_against_topic_relations(void **state)
 					if(known_empty_prefix_bug(rules[ri], filters[f])) continue;
 					certacl_decision d = tu_decide(p, &who, CERTACL_SUBSCRIBE, filters[f]);
 					bool covered = deny && filter_covers(deny, filters[f]);
-					bool want = !covered && filter_overlaps(rules[ri], filters[f]);
-					certacl_reason why = covered ? CERTACL_DENIED_BY_RULE
-						: want ? CERTACL_ALLOWED_BY_RULE : CERTACL_DENIED_NO_RULE;
+					bool readable = false;
+					for(size_t t = 0; t < nt && !covered && !readable; t++){
+						readable = topic_matches(filters[f], topics[t])
+							&& topic_matches(rules[ri], topics[t])
+							&& !(deny && topic_matches(deny, topics[t]));
+					}
+					bool want = !covered && readable;
+					bool overlap = filter_overlaps(rules[ri], filters[f]);
+					certacl_reason why = want ? CERTACL_ALLOWED_BY_RULE
+						: covered || (overlap && deny) ? CERTACL_DENIED_BY_RULE
+						: CERTACL_DENIED_NO_RULE;
 					if(d.allowed != want || d.reason != why){
 						if(failures++ < 10) print_error("%sSUBSCRIBE '%s': %s, expected %s\n",
 								text, filters[f], certacl_reason_text(d.reason), certacl_reason_text(why));
@@ -1230,6 +1287,7 @@ int main(void)
 		cmocka_unit_test(test_patterns_certificate_values),
 		cmocka_unit_test(test_dollar_topics),
 		cmocka_unit_test(test_subscribe),
+		cmocka_unit_test(test_subscribe_exact),
 		cmocka_unit_test(test_subscribe_hash_covered_by_plus_hash),
 		cmocka_unit_test(test_subscribe_empty_prefix_hash),
 		cmocka_unit_test(test_invalid_requests),
