@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "certacl/common.h"
+#include "certacl/crl.h"
 #include "certacl/denylist.h"
 #include "certacl/identity.h"
 #include "certacl/policy.h"
@@ -36,6 +37,9 @@ typedef struct certacl_options {
 	char *ca_file;       /* CA certificates for sha256 issuer pins */
 	char **issuers;      /* global issuer pins: a certificate must match one */
 	size_t nissuers;
+	char **crl_files;    /* CRLs, each signed by a CA of ca_file */
+	size_t ncrl_files;
+	certacl_crl_stale crl_stale;
 	bool groups_from_ou, groups_from_o;
 	bool log_allowed;         /* audit allowed decisions too (debugging) */
 	unsigned stats_interval;  /* seconds between $SYS counter updates; 0 = off */
@@ -66,7 +70,8 @@ typedef struct certacl_snapshot {
 	certacl_policy *policy;
 	certacl_idmap *map; /* NULL without plugin_opt_identity_map */
 	certacl_denylist *deny; /* NULL without plugin_opt_deny_list */
-	STACK_OF(X509) *cas;    /* from ca_file, for sha256 issuer pins */
+	STACK_OF(X509) *cas;    /* from ca_file, for sha256 issuer pins and CRL signatures */
+	certacl_crls *crls;     /* NULL without plugin_opt_crl_file */
 } certacl_snapshot;
 
 /* One option as written: key without the "plugin_opt_" prefix, and its value. */

@@ -142,6 +142,10 @@ void auth_decide(const certacl_snapshot *s, const certacl_connect *c, certacl_au
 		out->verdict = CERTACL_AUTH_REFUSE;
 		return;
 	}
+	if(s->crls && crls_check(s->crls, c->cert, o->crl_stale, time(NULL), out->why, sizeof(out->why))){
+		out->verdict = CERTACL_AUTH_REFUSE;
+		return;
+	}
 	if(!issuer_allowed(s, c->cert, &out->cert)){
 		refuse(out, "certificate issuer '%s' is not one of the pinned issuers (plugin_opt_issuer)",
 				out->cert.issuer_dn ? out->cert.issuer_dn : "?");

@@ -22,7 +22,7 @@ enum {
 	SET_IDENTITY = 1, SET_MAP = 2, SET_UNMAPPED = 4, SET_NO_CERT = 8, SET_CONFIG = 16,
 	SET_CLIENTID = 32, SET_DENY_LIST = 64, SET_CA_FILE = 128, SET_GROUPS_FROM = 256,
 	SET_LOG_ALLOWED = 512, SET_STATS = 1024, SET_LOG_PER_CLIENT = 2048, SET_EXPIRED = 4096,
-	SET_EXPIRY_WARN = 8192,
+	SET_EXPIRY_WARN = 8192, SET_CRL_STALE = 16384,
 };
 
 void options_init(certacl_options *o)
@@ -44,6 +44,8 @@ void options_free(certacl_options *o)
 	free(o->ca_file);
 	for(size_t i = 0; i < o->nissuers; i++) free(o->issuers[i]);
 	free(o->issuers);
+	for(size_t i = 0; i < o->ncrl_files; i++) free(o->crl_files[i]);
+	free(o->crl_files);
 	idmap_free(o->inline_map);
 	memset(o, 0, sizeof(*o));
 }
@@ -129,6 +131,25 @@ static bool set_groups_from(certacl_options *o, const char *value, const char *w
 	return true;
 }
 
+/* Append one value to a repeatable option (issuer, crl_file). */
+static bool add_value(char ***list, size_t *n, const char *key, const char *value,
+		const char *where, certacl_error *err)
+{
+	if(!value[0]){
+		certacl_error_set(err, where, 0, "%s: empty value", key);
+		return false;
+	}
+	char **nl = realloc(*list, (*n + 1) * sizeof(char *));
+	if(!nl || !(nl[*n] = strdup(value))){
+		if(nl) *list = nl;
+		certacl_error_set(err, where, 0, "out of memory");
+		return false;
+	}
+	*list = nl;
+	(*n)++;
+	return true;
+}
+
 static bool add_issuer(certacl_options *o, const char *value, const char *where,
 		certacl_error *err)
 {
@@ -137,15 +158,7 @@ static bool add_issuer(certacl_options *o, const char *value, const char *where,
 		certacl_error_set(err, where, 0, "issuer: %s", why);
 		return false;
 	}
-	char **ni = realloc(o->issuers, (o->nissuers + 1) * sizeof(char *));
-	if(!ni || !(ni[o->nissuers] = strdup(value))){
-		if(ni) o->issuers = ni;
-		certacl_error_set(err, where, 0, "out of memory");
-		return false;
-	}
-	o->issuers = ni;
-	o->nissuers++;
-	return true;
+	return add_value(&o->issuers, &o->nissuers, "issuer", value, where, err);
 }
 
 /* A whole number in [0, max]. */
@@ -170,6 +183,7 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 	static const char *const clientid_words[] = { "owned", "equal", "prefix", "any", NULL };
 	static const char *const bool_words[] = { "false", "true", NULL };
 	static const char *const expired_words[] = { "disconnect", "log", NULL };
+	static const char *const stale_words[] = { "warn", "deny", NULL };
 	int i;
 	if(!value) value = "";
 	if(strcmp(key, "log_allowed") == 0){
@@ -195,6 +209,15 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 	if(strcmp(key, "expiry_warn_days") == 0){
 		return mark_set(o, SET_EXPIRY_WARN, key, where, err)
 			&& set_uint(&o->expiry_warn_days, key, value, 3650, where, err);
+	}
+	if(strcmp(key, "crl_file") == 0){
+		return add_value(&o->crl_files, &o->ncrl_files, key, value, where, err);
+	}
+	if(strcmp(key, "crl_stale") == 0){
+		if(!mark_set(o, SET_CRL_STALE, key, where, err)) return false;
+		if((i = pick(key, value, stale_words, where, err)) < 0) return false;
+		o->crl_stale = (certacl_crl_stale)i;
+		return true;
 	}
 	if(strcmp(key, "issuer") == 0) return add_issuer(o, value, where, err);
 	if(strcmp(key, "groups_from") == 0){
@@ -256,7 +279,7 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 	certacl_error_set(err, where, 0, "unknown option '%s' (known: acl_file, identity, "
 			"identity_map, unmapped, no_cert, clientid, deny_list, issuer, ca_file, "
 			"groups_from, log_allowed, log_per_client, stats_interval, expired, "
-			"expiry_warn_days, config)", key);
+			"expiry_warn_days, crl_file, crl_stale, config)", key);
 	return false;
 }
 
@@ -364,7 +387,7 @@ bool options_apply_json(certacl_options *o, const char *path, const char *text,
 			continue;
 		}
 		if(cJSON_IsArray(it) && (strcmp(it->string, "acl_file") == 0
-					|| strcmp(it->string, "issuer") == 0)){
+					|| strcmp(it->string, "issuer") == 0 || strcmp(it->string, "crl_file") == 0)){
 			for(cJSON *e = it->child; e; e = e->next){
 				if(!cJSON_IsString(e)){
 					certacl_error_set(err, where, 0, "array items must be strings");
@@ -398,6 +421,11 @@ bool options_finish(certacl_options *o, certacl_error *err)
 	if(o->nacl_files == 0){
 		certacl_error_set(err, "certacl", 0,
 				"no ACL file: set plugin_opt_acl_file (or acl_file in the JSON config)");
+		return false;
+	}
+	if(o->ncrl_files && !o->ca_file){
+		certacl_error_set(err, "certacl", 0, "plugin_opt_crl_file needs plugin_opt_ca_file: "
+				"the CA certificates whose signatures the CRLs must carry");
 		return false;
 	}
 	return true;
@@ -512,6 +540,7 @@ certacl_snapshot *snapshot_build(const certacl_opt_pair *opts, size_t n,
 	}
 	if(o->deny_list && !(s->deny = denylist_load_file(o->deny_list, err))) goto fail;
 	if(!load_cas(s, err) || !check_pins(s, err)) goto fail;
+	if(o->ncrl_files && !(s->crls = crls_load(o->crl_files, o->ncrl_files, s->cas, err))) goto fail;
 	return s;
 fail:
 	snapshot_free(s);
@@ -526,6 +555,7 @@ void snapshot_free(certacl_snapshot *s)
 	idmap_free(s->map);
 	denylist_free(s->deny);
 	sk_X509_pop_free(s->cas, X509_free);
+	crls_free(s->crls);
 	free(s);
 }
 
@@ -561,6 +591,7 @@ bool snapshot_inputs_stamp(const certacl_opt_pair *opts, size_t n, uint64_t *sta
 		h = stamp_file(h, o.identity_map);
 		h = stamp_file(h, o.deny_list);
 		h = stamp_file(h, o.ca_file);
+		for(size_t i = 0; i < o.ncrl_files; i++) h = stamp_file(h, o.crl_files[i]);
 		h = stamp_file(h, o.config);
 		*stamp = h;
 	}

@@ -61,6 +61,10 @@ void client_connected(certacl_plugin *pl, struct mosquitto *client);
  * persistent session): its values are kept as offline. */
 void client_gone(certacl_plugin *pl, struct mosquitto *client);
 
+/* What a policy that loaded should still be told about, logged after each
+ * (re)load (plugin.c): lines that are almost surely a mistake, stale CRLs. */
+void log_snapshot_warnings(const certacl_snapshot *s);
+
 /* Certificate expiry on live connections (expiry.c): from TICK, disconnect or
  * log clients past notAfter, warn about those close to it, count them. */
 void expiry_tick(certacl_plugin *pl, time_t now);

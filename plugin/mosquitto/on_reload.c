@@ -48,6 +48,7 @@ int on_reload(int event, void *event_data, void *userdata)
 		conns_drop_offline(pl->conns);
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, "certacl: reloaded %zu rules from %zu ACL file(s)",
 				policy_rule_count(next->policy), next->opts.nacl_files);
+		log_snapshot_warnings(next);
 	}
 	pl->inputs_stamp = stamp;
 	pl->have_stamp = have;

@@ -87,6 +87,21 @@ static void log_load_warnings(const certacl_snapshot *s)
 	lint_free(&l);
 }
 
+static void log_stale_crl(const char *file, const char *issuer, const char *next_update, void *arg)
+{
+	const certacl_snapshot *s = arg;
+	mosquitto_log_printf(MOSQ_LOG_WARNING, "certacl: %s: the CRL of '%s' is past its nextUpdate "
+			"(%s): %s", file, issuer, next_update, s->opts.crl_stale == CERTACL_CRL_STALE_DENY
+			? "its issuer's certificates are refused (plugin_opt_crl_stale deny)"
+			: "still used (plugin_opt_crl_stale warn)");
+}
+
+void log_snapshot_warnings(const certacl_snapshot *s)
+{
+	log_load_warnings(s);
+	crls_each_stale(s->crls, time(NULL), log_stale_crl, (void *)s);
+}
+
 int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		struct mosquitto_opt *options, int option_count)
 {
@@ -131,7 +146,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 			policy_rule_count(pl->snap->policy), pl->snap->opts.nacl_files,
 			id_spec_name(&pl->snap->opts.identity), broker_headers_name(),
 			pl->broker.v21 ? "2.1" : "2.0");
-	log_load_warnings(pl->snap);
+	log_snapshot_warnings(pl->snap);
 	return MOSQ_ERR_SUCCESS;
 }
 

@@ -11,10 +11,12 @@
   they observed.
 """
 
+import datetime
 import os
 import re
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -107,6 +109,75 @@ def write_atomic(path, text):
         f.write(text)
     os.replace(tmp, path)
     return path
+
+
+# --------------------------------------------------------------------------- openssl ca
+
+_CA_CONF = """[ca]
+default_ca = test_ca
+[test_ca]
+database = %(dir)s/index.txt
+new_certs_dir = %(dir)s
+serial = %(dir)s/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+"""
+
+
+def asn1_time(t):
+    """A time (seconds since the epoch) as openssl's YYYYMMDDHHMMSSZ."""
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y%m%d%H%M%SZ")
+
+
+class OpenSSLCA:
+    """`openssl ca` on a CertEnv's main CA (certs/ca.pem, ca.key; or those of ca_dir),
+    with its own database: certificates with exact validity times, revocations, CRLs."""
+
+    def __init__(self, env, name="openssl-ca", ca_dir=None):
+        self.env = env
+        self.ca_dir = ca_dir or env.certs
+        self.dir = env.path(name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.conf = os.path.join(self.dir, "ca.cnf")
+        with open(self.conf, "w") as f:
+            f.write(_CA_CONF % {"dir": self.dir})
+        open(os.path.join(self.dir, "index.txt"), "w").close()
+        with open(os.path.join(self.dir, "serial"), "w") as f:
+            f.write("7000\n")
+
+    def _ca(self, *args):
+        subprocess.run(["openssl", "ca", "-batch", "-config", self.conf,
+                        "-cert", os.path.join(self.ca_dir, "ca.pem"),
+                        "-keyfile", os.path.join(self.ca_dir, "ca.key")] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30,
+                       check=True)
+
+    def issue(self, cn, not_after):
+        """certs/CN.pem/.key (EC P-256), valid from a minute ago until `not_after`."""
+        pem, key = self.env.cert(cn)
+        csr = os.path.join(self.dir, cn + ".csr")
+        subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-subj", "/CN=" + cn,
+                        "-out", csr], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30,
+                       check=True)
+        self._ca("-notext", "-in", csr, "-out", pem, "-startdate", asn1_time(time.time() - 60),
+                 "-enddate", asn1_time(not_after))
+
+    def revoke(self, cn):
+        self._ca("-revoke", self.env.cert(cn)[0])
+
+    def crl(self, out, next_update=None):
+        """Write a CRL of every revocation so far to `out` (PEM), valid for a day, or
+        until `next_update` (seconds since the epoch; in the past: a stale CRL)."""
+        if next_update is None:
+            self._ca("-gencrl", "-crldays", "1", "-out", out)
+        else:
+            self._ca("-gencrl", "-crl_lastupdate", asn1_time(next_update - 86400),
+                     "-crl_nextupdate", asn1_time(next_update), "-out", out)
+        return out
 
 
 # --------------------------------------------------------------------------- clients

@@ -4,7 +4,8 @@
 
 mosquitto checks a client certificate only at the TLS handshake. Each scenario gets its
 own broker, all running at once; the short-lived certificates are issued by the test CA
-with `openssl ca` (valid from a minute ago until SHORT seconds from now), just before
+with `openssl ca` (idhelpers.OpenSSLCA: valid from a minute ago until SHORT seconds
+from now), just before
 their clients connect:
 
 - cut (defaults): the client is disconnected within seconds of its notAfter, its will
@@ -20,7 +21,6 @@ their clients connect:
 
 import datetime
 import os
-import subprocess
 import sys
 import time
 
@@ -43,47 +43,6 @@ topic write wills/#
 user Soon
 topic readwrite soon/#
 """
-
-CA_CONF = """[ca]
-default_ca = test_ca
-[test_ca]
-database = %(dir)s/index.txt
-new_certs_dir = %(dir)s
-serial = %(dir)s/serial
-default_md = sha256
-policy = any
-unique_subject = no
-[any]
-commonName = supplied
-"""
-
-
-def asn1_time(t):
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y%m%d%H%M%SZ")
-
-
-def issue_short_lived(env, cn, seconds):
-    """Issue certs/CN.pem/.key from the test CA, valid until `seconds` from now; return
-    its notAfter (seconds since the epoch)."""
-    d = env.path("ca-" + cn)
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "ca.cnf"), "w") as f:
-        f.write(CA_CONF % {"dir": d})
-    open(os.path.join(d, "index.txt"), "w").close()
-    with open(os.path.join(d, "serial"), "w") as f:
-        f.write("%x\n" % (0x7000 + os.getpid() % 0x1000))
-    pem, key = env.cert(cn)
-    csr = os.path.join(d, "req.csr")
-    run = lambda args: subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # noqa: E731
-                                      text=True, timeout=30, check=True)
-    run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", key, "-subj", "/CN=" + cn, "-out", csr])
-    not_after = int(time.time()) + seconds
-    run(["openssl", "ca", "-batch", "-config", os.path.join(d, "ca.cnf"), "-notext",
-         "-cert", env.ca, "-keyfile", os.path.join(env.certs, "ca.key"), "-in", csr, "-out", pem,
-         "-startdate", asn1_time(time.time() - 60), "-enddate", asn1_time(not_after)])
-    return not_after
-
 
 def setUpModule():
     global ENV
@@ -113,7 +72,8 @@ class Expiry(ih.Case):
         for b in cls.brokers.values():
             h.track(b).start()
         # one short-lived certificate; every scenario's client connects with it at once
-        cls.not_after = issue_short_lived(ENV, "Short", SHORT)
+        cls.not_after = int(time.time()) + SHORT
+        ih.OpenSSLCA(ENV).issue("Short", cls.not_after)
         cls.short = {}
         for name, b in cls.brokers.items():
             cl = ih.client(ENV, b.port, "Short", will=("wills/short", "short-died", 1, False),
@@ -124,7 +84,7 @@ class Expiry(ih.Case):
                 raise h.BrokerError("Short could not connect to %s: %r" % (name, r))
             cls.short[name] = cl
         h.log("Short's certificate: notAfter %s (%d s from now)"
-              % (asn1_time(cls.not_after), cls.not_after - time.time()))
+              % (ih.asn1_time(cls.not_after), cls.not_after - time.time()))
 
     @classmethod
     def tearDownClass(cls):

@@ -263,6 +263,32 @@ static void test_acl_file_lists(void **state)
 	options_free(&o);
 }
 
+static void test_crl_options(void **state)
+{
+	(void)state;
+	certacl_options o;
+	certacl_error err;
+	options_init(&o);
+	assert_int_equal(o.crl_stale, CERTACL_CRL_STALE_WARN);
+	set_ok(&o, "acl_file", "a.acl");
+	set_ok(&o, "crl_file", "/etc/one.crl");
+	set_ok(&o, "crl_file", "/etc/two, three.crl"); /* one path, commas and all */
+	set_ok(&o, "crl_stale", "deny");
+	set_bad(&o, "crl_stale", "warn", "more than once");
+	set_bad(&o, "crl_file", "", "empty value");
+	assert_int_equal(o.ncrl_files, 2);
+	assert_string_equal(o.crl_files[1], "/etc/two, three.crl");
+	assert_int_equal(o.crl_stale, CERTACL_CRL_STALE_DENY);
+	assert_false(options_finish(&o, &err)); /* CRLs without the CAs that sign them */
+	assert_non_null(strstr(err.text, "plugin_opt_crl_file needs plugin_opt_ca_file"));
+	set_ok(&o, "ca_file", "/etc/ca.pem");
+	assert_true(options_finish(&o, &err));
+	options_free(&o);
+	options_init(&o);
+	set_bad(&o, "crl_stale", "ignore", "'ignore'");
+	options_free(&o);
+}
+
 /* ---- JSON ---- */
 
 static bool json(certacl_options *o, const char *text, certacl_error *err)
@@ -714,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_enumerations),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_acl_file_lists),
+		cmocka_unit_test(test_crl_options),
 		cmocka_unit_test(test_json_valid),
 		cmocka_unit_test(test_json_inline_map),
 		cmocka_unit_test(test_json_errors),
