@@ -41,7 +41,8 @@ extern const certacl_lint_check certacl_lint_checks[];
 bool lint_snapshot(const certacl_snapshot *s, certacl_lint *out);
 /* Only the warnings about lines that load, as in mosquitto, but are almost
  * surely a mistake (one-word-topic, placeholder-in-level,
- * pattern-no-placeholder), in load order: what the plugin logs at start. */
+ * pattern-no-placeholder, filter-not-utf8), in load order: what the plugin
+ * logs at start. */
 bool lint_load_warnings(const certacl_snapshot *s, certacl_lint *out);
 void lint_free(certacl_lint *l);
 

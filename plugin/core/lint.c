@@ -16,6 +16,7 @@ const certacl_lint_check certacl_lint_checks[] = {
 	{ "pattern-no-placeholder", "a pattern line without placeholder gives every client the same topic" },
 	{ "placeholder-in-level", "a placeholder that does not fill a whole level grants nothing (a/x%u)" },
 	{ "one-word-topic", "'topic read' alone is the topic 'read' with readwrite access" },
+	{ "filter-not-utf8", "a filter that is not UTF-8 (a file saved as Latin-1?) matches no topic" },
 	{ "placeholder-in-topic", "%u, %c or %{...} in a topic line is literal text (only patterns substitute)" },
 	{ "space-in-filter", "a topic filter with a space: usually a misspelled access keyword" },
 	{ "duplicate", "the same rule twice in one section" },
@@ -458,13 +459,19 @@ static bool keyword_as_filter(const certacl_rule *r)
 }
 
 /* Lines that load (as in mosquitto) but are almost surely a mistake; the
- * plugin logs these at start (lint_load_warnings). */
+ * plugin logs these at start (lint_load_warnings). A filter that is not
+ * UTF-8 is not shown: the message would carry its bytes into the log. */
 static void check_load_traps(lint_ctx *c)
 {
 	for(size_t i = 0; i < c->p->nrules; i++){
 		const certacl_rule *r = &c->p->rules[i];
 		const char *kw = r->section == CERTACL_SECTION_PATTERN ? "pattern" : "topic";
 		uint32_t vars = filter_vars(r->filter);
+		if(!certacl_utf8_valid(r->filter, strlen(r->filter))){
+			warn(c, r, NULL, "filter-not-utf8", "the filter is not UTF-8 (was the file saved "
+					"as Latin-1?): no topic ever matches it, in mosquitto as in certacl; save "
+					"the file as UTF-8");
+		}
 		if(keyword_as_filter(r)){
 			warn(c, r, NULL, "one-word-topic", "'%.200s' is one word, so (as in mosquitto) it "
 					"is the topic '%.200s' with readwrite access, not an access keyword; "

@@ -172,7 +172,8 @@ static void test_load_traps(void **state)
 		"pattern write prefix-%c/data\n"     /* 7 placeholder-in-level */
 		"pattern readwrite mixed/%u-%c\n"    /* 8 placeholder-in-level */
 		"pattern read fixed\n"               /* 9 pattern-no-placeholder */
-		"pattern read own/%u/#\n";           /* 10 fine */
+		"pattern read own/%u/#\n"            /* 10 fine */
+		"topic read Ger\xe4t/#\n";           /* 11 filter-not-utf8 (Latin-1) */
 	lint_run r;
 	run(&r, acl, NULL, NULL, 0);
 	expect(&r, "one-word-topic", 2);
@@ -186,9 +187,10 @@ static void test_load_traps(void **state)
 	assert_int_equal(count(&r, "one-word-topic", 0), 4);
 	assert_int_equal(count(&r, "placeholder-in-level", 0), 2);
 	assert_int_equal(count(&r, "pattern-no-placeholder", 0), 2);
+	expect(&r, "filter-not-utf8", 11);
 	certacl_lint load;
 	assert_true(lint_load_warnings(r.s, &load));
-	assert_int_equal(load.n, 8);
+	assert_int_equal(load.n, 9);
 	for(size_t i = 0; i + 1 < load.n; i++) assert_true(load.items[i].order <= load.items[i + 1].order);
 	assert_int_equal(load.items[0].line, 2);
 	assert_string_equal(load.items[0].check, "one-word-topic");
