@@ -471,6 +471,18 @@ class Batch(CertsMixin, unittest.TestCase):
         self.assertEqual(d["results"][0]["line"], 3)
         self.assertEqual(d["results"][7]["topic"], "STATE/host1/extra")  # quoted value
 
+    def test_refused_before_any_acl(self):
+        # the rules grant $SYS/# and $share/#, but mosquitto refuses these first
+        acl, f = fixture("dollar.acl"), fixture("dollar.batch")
+        r = certacl("explain", "--acl-file", acl, "--batch", f, "--verbose")
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(r.out.endswith("6 passed, 0 failed\n"), r)
+        self.assertEqual(r.out.count("refused by mosquitto before any ACL"), 3, r)
+        d = certacl("explain", "--acl-file", acl, "--batch", f, "--json").json()
+        self.assertEqual([x["reason"] for x in d["results"]],
+                         ["refused-by-mosquitto", "allowed-by-rule", "allowed-by-rule",
+                          "refused-by-mosquitto", "refused-by-mosquitto", "allowed-by-rule"])
+
     def test_mismatches(self):
         f = fixture("seed-mismatch.batch")
         r = certacl("explain", "--acl-file", SEED, "--batch", f)
