@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 	if(strcmp(argv[1], "lint") == 0) return cmd_lint(argc - 2, argv + 2);
 	if(strcmp(argv[1], "identity") == 0) return cmd_identity(argc - 2, argv + 2);
 	if(strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
-	fprintf(stderr, "certacl: unknown command '%s' (expected lint, identity or explain; "
+	if(strcmp(argv[1], "ctl") == 0) return cmd_ctl(argc - 2, argv + 2);
+	fprintf(stderr, "certacl: unknown command '%s' (expected lint, identity, explain or ctl; "
 			"see 'certacl --help')\n", argv[1]);
 	return CLI_ERROR;
 }

@@ -132,6 +132,7 @@ extern const char cli_options_help[];
 int cmd_lint(int argc, char **argv);
 int cmd_identity(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 int cmd_batch(cli_args *a, const certacl_snapshot *s);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "certacl/admin.h"
 #include "certacl/auth.h"
 #include "certacl/config.h"
 #include "certacl/expiry.h"
@@ -23,6 +24,7 @@ typedef struct certacl_stats {
 	unsigned long expiring_1d, expiring_7d, expiring_30d, earliest_not_after;
 	unsigned long expired_disconnected;
 } certacl_stats;
+#define STATS_COUNT 20 /* counters published from certacl_stats */
 
 /* Everything the plugin knows lives here (the plugin's userdata): with
  * per_listener_settings the broker initialises one instance per listener. */
@@ -36,11 +38,12 @@ typedef struct certacl_plugin {
 	uint64_t inputs_stamp;  /* files as they were at the last build attempt ... */
 	bool have_stamp;
 	struct timespec last_reload; /* ... and when it ended (monotonic) */
+	certacl_reload_state reloads; /* for the admin API's getStatus */
 	time_t log_second;      /* global audit rate limit: current second ... */
 	unsigned log_lines;     /* ... lines written in it ... */
 	unsigned long log_suppressed; /* ... and lines dropped */
 	certacl_stats stats;
-	certacl_stats stats_published; /* as last published under $SYS */
+	unsigned long stats_published[STATS_COUNT]; /* as last published under $SYS */
 	time_t stats_next;      /* when to publish next */
 	time_t started;         /* when the plugin was initialised */
 	time_t expiry_next;     /* when to look for expired certificates next */
@@ -53,6 +56,16 @@ int on_acl_check(int event, void *event_data, void *userdata);
 int on_reload(int event, void *event_data, void *userdata);
 int on_disconnect(int event, void *event_data, void *userdata);
 int on_tick(int event, void *event_data, void *userdata);
+/* The admin API (control.c): requests on this topic, answers on TOPIC/response. */
+#define CERTACL_CONTROL_TOPIC "$CONTROL/certacl/v1"
+int on_control(int event, void *event_data, void *userdata);
+
+/* Rebuild the policy from its files and swap it in (SIGHUP, admin reload); on
+ * an error keep the last good one, log it, and say why. */
+bool plugin_reload(certacl_plugin *pl, char *why, size_t whysz);
+
+/* The counters, named as under $SYS/broker/certacl/ (stats.c). */
+void stats_values(certacl_plugin *pl, const char *names[STATS_COUNT], unsigned long values[STATS_COUNT]);
 
 /* A client passed every authentication step (2.1's CONNECT event): a client
  * certacl deferred to the password file now holds its client id for good. */

@@ -1,5 +1,7 @@
-/* certacl plugin glue, RELOAD (SIGHUP): build a whole new snapshot from the
- * options kept at init; swap it in, or keep the last good one and say why. */
+/* certacl plugin glue, RELOAD (SIGHUP) and the admin API's reload: build a
+ * whole new snapshot from the options kept at init; swap it in, or keep the
+ * last good one and say why. */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,12 +21,39 @@ static bool duplicate_reload(certacl_plugin *pl, uint64_t stamp, bool have)
 	return have && pl->have_stamp && stamp == pl->inputs_stamp && since < 1.0;
 }
 
+bool plugin_reload(certacl_plugin *pl, char *why, size_t whysz)
+{
+	certacl_error err;
+	memset(&err, 0, sizeof(err));
+	certacl_snapshot *next = snapshot_build(pl->opts, pl->nopts, "mosquitto.conf plugin_opt", &err);
+	pl->reloads.last_at = (int64_t)time(NULL);
+	pl->reloads.last_ok = next != NULL;
+	snprintf(pl->reloads.last_error, sizeof(pl->reloads.last_error), "%s", next ? "" : err.text);
+	if(!next){
+		pl->stats.reloads_failed++;
+		mosquitto_log_printf(MOSQ_LOG_ERR,
+				"certacl: reload failed, keeping the previous policy: %s", err.text);
+		snprintf(why, whysz, "reload failed, keeping the previous policy: %s", err.text);
+		return false;
+	}
+	snapshot_free(pl->snap);
+	pl->snap = next;
+	pl->reloads.loaded_at = pl->reloads.last_at;
+	pl->stats.reloads_ok++;
+	/* Live clients are re-authenticated by the broker after a SIGHUP; offline
+	 * ones cannot be, so what they had is forgotten. */
+	conns_drop_offline(pl->conns);
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "certacl: reloaded %zu rules from %zu ACL file(s)",
+			policy_rule_count(next->policy), next->opts.nacl_files);
+	log_snapshot_warnings(next);
+	return true;
+}
+
 int on_reload(int event, void *event_data, void *userdata)
 {
 	certacl_plugin *pl = userdata;
-	certacl_error err;
+	char why[1024];
 	uint64_t stamp = 0;
-	memset(&err, 0, sizeof(err));
 	(void)event;
 	(void)event_data;
 
@@ -34,22 +63,7 @@ int on_reload(int event, void *event_data, void *userdata)
 		return broker_reload_result(pl);
 	}
 
-	certacl_snapshot *next = snapshot_build(pl->opts, pl->nopts, "mosquitto.conf plugin_opt", &err);
-	if(!next){
-		pl->stats.reloads_failed++;
-		mosquitto_log_printf(MOSQ_LOG_ERR,
-				"certacl: reload failed, keeping the previous policy: %s", err.text);
-	}else{
-		snapshot_free(pl->snap);
-		pl->snap = next;
-		pl->stats.reloads_ok++;
-		/* Live clients are re-authenticated by the broker right after this;
-		 * offline ones cannot be, so what they had is forgotten. */
-		conns_drop_offline(pl->conns);
-		mosquitto_log_printf(MOSQ_LOG_NOTICE, "certacl: reloaded %zu rules from %zu ACL file(s)",
-				policy_rule_count(next->policy), next->opts.nacl_files);
-		log_snapshot_warnings(next);
-	}
+	plugin_reload(pl, why, sizeof(why));
 	pl->inputs_stamp = stamp;
 	pl->have_stamp = have;
 	clock_gettime(CLOCK_MONOTONIC, &pl->last_reload);

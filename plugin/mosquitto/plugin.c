@@ -27,7 +27,20 @@ static void unregister_all(certacl_plugin *pl)
 	for(size_t i = 0; i < NCALLBACKS; i++){
 		mosquitto_callback_unregister(pl->id, callbacks[i].event, callbacks[i].cb, NULL);
 	}
+	mosquitto_callback_unregister(pl->id, MOSQ_EVT_CONTROL, on_control, CERTACL_CONTROL_TOPIC);
 	broker_cleanup(pl);
+}
+
+/* The admin API: a broker built without $CONTROL support, or a second
+ * instance on the same options (per_listener_settings), goes without it. */
+static void register_control(certacl_plugin *pl)
+{
+	int rc = mosquitto_callback_register(pl->id, MOSQ_EVT_CONTROL, on_control, CERTACL_CONTROL_TOPIC, pl);
+	if(rc != MOSQ_ERR_SUCCESS){
+		/* (no mosquitto_strerror: 2.0.21's broker does not export it) */
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "certacl: no admin API on %s (error %d)",
+				CERTACL_CONTROL_TOPIC, rc);
+	}
 }
 
 int mosquitto_plugin_version(int supported_version_count, const int *supported_versions)
@@ -140,6 +153,8 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		plugin_free(pl);
 		return MOSQ_ERR_UNKNOWN;
 	}
+	register_control(pl);
+	pl->reloads.loaded_at = (int64_t)pl->started;
 	*userdata = pl;
 	mosquitto_log_printf(MOSQ_LOG_INFO, "certacl: loaded %zu rules from %zu ACL file(s); "
 			"identity from %s; built with %s, running in a mosquitto %s broker",
