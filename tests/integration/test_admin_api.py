@@ -165,10 +165,12 @@ class AdminApi(ih.Case):
     def test_refused_without_write_on_control(self):
         viewer = self.connect_ok("Viewer", user="Viewer")
         self.assertTrue(h.suback_granted((viewer.subscribe(RESPONSE) or [None])[0]) is False)
-        rc, answer = self.ask({"commands": [{"command": "getStatus"}]}, cl=viewer)
-        h.log("  Viewer's request: PUBACK %s, answer %r" % (h.rc_name(rc), answer))
-        self.assertEqual(rc, h.RC_NOT_AUTHORIZED)
-        self.assertIsNone(answer)
+        for command in ({"command": "listClients"}, {"command": "getStatus"}, {"command": "reload"},
+                        {"command": "explain", "username": "Viewer", "topic": "a", "access": "read"}):
+            rc, answer = self.ask({"commands": [command]}, cl=viewer)
+            h.log("  Viewer's %s: PUBACK %s, answer %r" % (command["command"], h.rc_name(rc), answer))
+            self.assertEqual(rc, h.RC_NOT_AUTHORIZED)
+            self.assertIsNone(answer)
         self.assertTrue(self.broker.find_log(r"certacl: denied write on '\$CONTROL/certacl/v1'.*Viewer"))
 
     def test_malformed_requests(self):
