@@ -72,14 +72,15 @@ class AdminApi(ih.Case):
         assert r.rc == 0, "%s: %r" % (cert, r)
         return cl
 
-    def ask(self, payload, cl=None):
-        """Publish a request (dict, or raw str/bytes); return the parsed answer or None."""
+    def ask(self, payload, cl=None, timeout=h.WAIT):
+        """Publish a request (dict, or raw str/bytes); return (PUBACK reason code, the
+        parsed answer or None)."""
         cl = cl or self.op
         body = json.dumps(payload) if isinstance(payload, dict) else payload
         with self.lock:
             seen = len(cl.received(RESPONSE))
             rc = cl.publish(REQUEST, body)
-            m = h.wait_until(lambda: cl.received(RESPONSE)[seen:])
+            m = h.wait_until(lambda: cl.received(RESPONSE)[seen:], timeout)
         if not m:
             return rc, None
         return rc, json.loads(m[0][1])
@@ -167,7 +168,8 @@ class AdminApi(ih.Case):
         self.assertTrue(h.suback_granted((viewer.subscribe(RESPONSE) or [None])[0]) is False)
         for command in ({"command": "listClients"}, {"command": "getStatus"}, {"command": "reload"},
                         {"command": "explain", "username": "Viewer", "topic": "a", "access": "read"}):
-            rc, answer = self.ask({"commands": [command]}, cl=viewer)
+            # the PUBACK comes after the answer would have been queued: a short wait
+            rc, answer = self.ask({"commands": [command]}, cl=viewer, timeout=3 * h.QUIET)
             h.log("  Viewer's %s: PUBACK %s, answer %r" % (command["command"], h.rc_name(rc), answer))
             self.assertEqual(rc, h.RC_NOT_AUTHORIZED)
             self.assertIsNone(answer)
