@@ -212,6 +212,7 @@ typedef struct witness {
 	size_t len; /* bytes of the topic */
 } witness;
 
+/* Append level s[0..len) to the witness topic (its hash too, for the walk). */
 static void witness_add(witness *t, const char *s, size_t len)
 {
 	if(t->n < STORED_LEVELS){
@@ -253,6 +254,7 @@ static void cursor_read(walk *w, level_cursor *c, const certacl_rule *rule, bool
 	}
 }
 
+/* Step past the level just read (c->s must not be at the end). */
 static void cursor_next(level_cursor *c)
 {
 	size_t n = strcspn(c->s, "/");

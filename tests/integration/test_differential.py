@@ -77,6 +77,8 @@ LOADS = [
      [("alice", "c1"), ("bob", "c2")], ["$x/a", "a", "$SYS/x", "$share/g/a"]),
     ("user-name-with-hash", "user bob # not a comment\ntopic read a\n",
      [("bob", "c1")], ["a"]),
+    ("200-slashes", "user alice\ntopic read %s\ntopic read a\n" % "/".join(["l"] * 201),
+     [("alice", "c1")], ["a"]),
 ]
 # Lines that load but are almost surely a mistake: certacl logs a warning at start.
 WARNINGS = {"one-word-topic": "one-word-topic", "placeholder-inside-level": "placeholder-in-level",
@@ -204,7 +206,8 @@ def compare(tally, name, acl, clients, stock, ours, v21):
     for key, granted in ss.items():
         tally.questions += 1
         if cs[key] and not granted:
-            tally.fail("%s: subscribe %r by %r: certacl grants what mosquitto refuses" % (name, key[1], clients[key[0]]))
+            tally.fail("%s: subscribe %r by %r: certacl grants what mosquitto refuses"
+                       % (name, key[1], clients[key[0]]))
         elif granted and not cs[key]:
             tally.stricter["subscribe-checked"] = tally.stricter.get("subscribe-checked", 0) + 1
         else:
