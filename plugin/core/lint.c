@@ -522,6 +522,7 @@ static void check_spaces(lint_ctx *c)
 	for(size_t i = 0; i < c->p->nrules; i++){
 		const certacl_rule *r = &c->p->rules[i];
 		if(!strchr(r->filter, ' ') && !strchr(r->filter, '\t')) continue;
+		if(keyword_as_filter(r)) continue; /* one-word-topic says it better */
 		size_t w = strcspn(r->filter, " \t");
 		if(no_keyword(r)){
 			warn(c, r, NULL, "space-in-filter", "topic filter '%.200s' contains a space: "

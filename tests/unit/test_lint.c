@@ -188,6 +188,7 @@ static void test_load_traps(void **state)
 	assert_int_equal(count(&r, "placeholder-in-level", 0), 2);
 	assert_int_equal(count(&r, "pattern-no-placeholder", 0), 2);
 	expect(&r, "filter-not-utf8", 11);
+	assert_int_equal(count(&r, "space-in-filter", 5), 0);   /* one warning for line 5 */
 	certacl_lint load;
 	assert_true(lint_load_warnings(r.s, &load));
 	assert_int_equal(load.n, 9);
