@@ -360,8 +360,8 @@ static void baseline_build(baseline *b, const certacl_policy *p, const subjects 
 		rl_add(&b->all, &br);
 		if(r->section == CERTACL_SECTION_USER) rl_add(&user_slot(b, r->section_name, true)->rules, &br);
 		else if(r->section == CERTACL_SECTION_ANON) rl_add(&b->anon, &br);
-		else if(r->section == CERTACL_SECTION_PATTERN) rl_add(&b->patterns, &br);
-		/* group sections: the generated policies have none */
+		else if(r->section == CERTACL_SECTION_PATTERN && !r->section_name) rl_add(&b->patterns, &br);
+		/* group sections and their patterns: the generated policies have none */
 	}
 	b->of_subject = xmalloc(sj->n * sizeof(userent *));
 	for(size_t i = 0; i < sj->n; i++){
@@ -432,7 +432,7 @@ static bool rule_applies(const brule *r, const certacl_subject *who)
 {
 	const char *u = who->vars[CERTACL_VAR_USERNAME];
 	switch(r->section){
-	case CERTACL_SECTION_PATTERN: return true;
+	case CERTACL_SECTION_PATTERN: return !r->section_name; /* a group's: no groups here */
 	case CERTACL_SECTION_ANON: return !u || !u[0];
 	case CERTACL_SECTION_USER: return u && u[0] && strcmp(r->section_name, u) == 0;
 	default: return false;

@@ -9,7 +9,8 @@
  * matches each rule's filter (placeholders substituted) with ref_topic.h:
  *
  *   - a rule applies to the anonymous section when the client has no username,
- *     to its user section, to its groups, and patterns apply to everyone;
+ *     to its user section, to its groups, and patterns apply to everyone (a
+ *     pattern inside a group section: to that group's members);
  *   - a placeholder whose value is unknown, unsafe (certacl_name_problem with
  *     topic_safe), or starts with '$' in the first level makes an allow rule
  *     match nothing, and stands for '+' in a deny rule (a deny never weakens);
@@ -93,7 +94,7 @@ static bool section_applies(const certacl_rule *r, const certacl_subject *who)
 	case CERTACL_SECTION_ANON: return anon;
 	case CERTACL_SECTION_USER: return !anon && r->section_name && strcmp(r->section_name, user) == 0;
 	case CERTACL_SECTION_GROUP: return r->section_name && in_groups(who, r->section_name);
-	case CERTACL_SECTION_PATTERN: return true;
+	case CERTACL_SECTION_PATTERN: return !r->section_name || in_groups(who, r->section_name);
 	}
 	FUZZ_FAIL("rule %s has section %u", fz_show(r->text), r->section);
 }
@@ -426,7 +427,8 @@ static void check_rules(const certacl_policy *p)
 			FUZZ_CHECK(r->section_name && policy_has_user(p, r->section_name),
 					"rule %s: user section %s unknown", fz_show(r->text), fz_show(r->section_name));
 		}
-		if(r->section == CERTACL_SECTION_GROUP){
+		if(r->section == CERTACL_SECTION_GROUP
+				|| (r->section == CERTACL_SECTION_PATTERN && r->section_name)){
 			FUZZ_CHECK(r->section_name && policy_has_group(p, r->section_name),
 					"rule %s: group section %s unknown", fz_show(r->text), fz_show(r->section_name));
 		}

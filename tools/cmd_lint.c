@@ -12,7 +12,9 @@ static const char lint_help[] =
 "Load the configuration and every file it names exactly as the plugin does at\n"
 "broker start, then look for rules that load but probably do not do what was meant.\n"
 "An error is printed as 'file:line: message' (the broker would refuse to start);\n"
-"a warning as 'file:line: warning: message [check]'.\n"
+"a warning as 'file:line: warning: message [check]'; a note, which only explains\n"
+"(e.g. the scope of a group's patterns) and does not change the exit status, as\n"
+"'file:line: note: message [check]'.\n"
 "\n"
 "Options:\n"
 "  --ignore CHECK          do not report this check (repeatable)\n"
@@ -103,41 +105,45 @@ static int report_error(const cli_args *a, const certacl_error *err)
 	return CLI_ERROR;
 }
 
-/* Warnings as "file:line: warning: message [check]" and a summary line;
- * returns how many were shown. */
+/* Warnings as "file:line: warning: message [check]" (notes as "note:") and a
+ * summary line; returns how many warnings were shown (notes do not count). */
 static size_t report_plain(const cli_args *a, const certacl_snapshot *s, const certacl_lint *l)
 {
-	size_t shown = 0;
+	size_t shown = 0, notes = 0;
 	for(size_t i = 0; i < l->n; i++){
 		const certacl_lint_warning *w = &l->items[i];
 		if(ignored(a, w->check)) continue;
-		shown++;
-		if(w->line) printf("%s:%u: warning: %s [%s]\n", w->file, w->line, w->message, w->check);
-		else printf("%s: warning: %s [%s]\n", w->file, w->message, w->check);
+		if(w->note) notes++; else shown++;
+		const char *kind = w->note ? "note" : "warning";
+		if(w->line) printf("%s:%u: %s: %s [%s]\n", w->file, w->line, kind, w->message, w->check);
+		else printf("%s: %s: %s [%s]\n", w->file, kind, w->message, w->check);
 	}
 	size_t nrules = policy_rule_count(s->policy);
-	printf("certacl lint: %s%zu warning%s; %zu rule%s in %zu ACL file%s",
-			shown ? "" : "ok, ", shown, shown == 1 ? "" : "s", nrules, nrules == 1 ? "" : "s",
+	printf("certacl lint: %s%zu warning%s", shown ? "" : "ok, ", shown, shown == 1 ? "" : "s");
+	if(notes) printf(", %zu note%s", notes, notes == 1 ? "" : "s");
+	printf("; %zu rule%s in %zu ACL file%s", nrules, nrules == 1 ? "" : "s",
 			s->opts.nacl_files, s->opts.nacl_files == 1 ? "" : "s");
 	if(s->map) printf(", %zu identity-map entries", idmap_count(s->map));
 	printf("\n");
 	return shown;
 }
 
-/* Warnings as one JSON document; returns how many were shown. */
+/* Warnings (and, apart, notes) as one JSON document; returns how many
+ * warnings were shown. */
 static size_t report_json(const cli_args *a, const certacl_snapshot *s, const certacl_lint *l)
 {
 	size_t shown = 0;
 	cJSON *doc = cJSON_CreateObject();
-	cJSON *warns = cJSON_CreateArray();
+	cJSON *warns = cJSON_CreateArray(), *notes = cJSON_CreateArray();
 	for(size_t i = 0; i < l->n; i++){
 		if(ignored(a, l->items[i].check)) continue;
-		cJSON_AddItemToArray(warns, warning_json(&l->items[i]));
-		shown++;
+		cJSON_AddItemToArray(l->items[i].note ? notes : warns, warning_json(&l->items[i]));
+		if(!l->items[i].note) shown++;
 	}
 	cJSON_AddBoolToObject(doc, "ok", shown == 0);
 	cJSON_AddArrayToObject(doc, "errors");
 	cJSON_AddItemToObject(doc, "warnings", warns);
+	cJSON_AddItemToObject(doc, "notes", notes);
 	add_loaded_json(doc, s);
 	cli_json_out(doc);
 	return shown;

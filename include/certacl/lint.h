@@ -19,6 +19,7 @@ typedef struct certacl_lint_warning {
 	const certacl_rule *other; /* the rule it is compared with, or NULL */
 	char *message;             /* what is wrong and what to do */
 	size_t order;              /* sort key: load order of the rule or entry */
+	bool note;                 /* only explains (e.g. a pattern's scope): not a warning */
 } certacl_lint_warning;
 
 typedef struct certacl_lint {

@@ -41,7 +41,8 @@ typedef enum certacl_section {
 	CERTACL_SECTION_ANON = 0, /* topic lines before the first user/group line */
 	CERTACL_SECTION_USER,
 	CERTACL_SECTION_GROUP,
-	CERTACL_SECTION_PATTERN, /* pattern lines: every client */
+	CERTACL_SECTION_PATTERN, /* pattern lines: every client, or (inside a `group`
+	                          * section) the members of that group */
 } certacl_section;
 
 /* Retain limit of a rule (certacl extension). */
@@ -56,7 +57,8 @@ typedef struct certacl_rule {
 	const char *file;    /* path as given to the loader */
 	unsigned line;       /* 1-based line number */
 	const char *text;    /* the line as written, without surrounding blanks */
-	const char *section_name; /* user or group name; NULL for anonymous and patterns */
+	const char *section_name; /* user or group name (a pattern's: the group it is
+	                           * scoped to); NULL for anonymous and global patterns */
 	const char *filter;  /* the topic filter, placeholders as written */
 	uint32_t seq;        /* position in load order (0 = first rule loaded) */
 	uint8_t section;     /* certacl_section */

@@ -20,6 +20,7 @@ typedef struct parse_state {
 	certacl_section section; /* section of the following topic lines */
 	const char *section_name;
 	uint32_t section_root;
+	uint32_t group_pattern_root; /* patterns of the current group; NODE_NONE: not made yet */
 	certacl_error *err;
 	char *scratch; /* CERTACL_LINE_MAX + 1 bytes: the filter while its limits are parsed */
 } parse_state;
@@ -74,7 +75,20 @@ static bool parse_section(parse_state *st, certacl_section kind, const char *res
 	st->section = kind;
 	st->section_name = name;
 	st->section_root = root;
+	st->group_pattern_root = NODE_NONE;
 	return true;
+}
+
+/* The trie root a `pattern` line goes to: inside a `group` section, that
+ * group's patterns (they apply to its members only); elsewhere the global
+ * patterns (every client, as in mosquitto, also after a `user` line). */
+static uint32_t pattern_root(parse_state *st)
+{
+	if(st->section != CERTACL_SECTION_GROUP) return NODE_PATTERN_ROOT;
+	if(st->group_pattern_root == NODE_NONE){
+		st->group_pattern_root = policy_section_get(st->p, CERTACL_SECTION_PATTERN, st->section_name);
+	}
+	return st->group_pattern_root;
 }
 
 /* Check a rule's filter as mosquitto does (wildcards, at most 201 levels);
@@ -220,13 +234,14 @@ static bool parse_rule(parse_state *st, bool pattern, const char *text, const ch
 	uint32_t root;
 	if(pattern){
 		rule.section = CERTACL_SECTION_PATTERN;
-		root = NODE_PATTERN_ROOT;
+		if(st->section == CERTACL_SECTION_GROUP) rule.section_name = st->section_name;
+		root = pattern_root(st);
 	}else{
 		rule.section = (uint8_t)st->section;
 		rule.section_name = st->section_name;
 		root = st->section_root;
 	}
-	if(!policy_insert(st->p, root, &rule)){
+	if(root == NODE_NONE || !policy_insert(st->p, root, &rule)){
 		certacl_error_set(st->err, st->file, st->line, "out of memory");
 		return false;
 	}

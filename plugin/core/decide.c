@@ -418,8 +418,6 @@ static bool walk_overlap(walk *w, uint32_t node, const char *f, walk_pos pos)
 	return false;
 }
 
-/* The roots of every section that applies to `who`, in a fixed order. Returns
- * how many were written (at most 2 + ngroups, capped at `max`). */
 /* A root without children holds no rule (a filter has at least one level). */
 static bool node_is_leaf(const certacl_policy *p, uint32_t node)
 {
@@ -427,6 +425,17 @@ static bool node_is_leaf(const certacl_policy *p, uint32_t node)
 	return !n->first_lit && !n->plus && !n->hash && !n->var_head;
 }
 
+/* Does this client get nothing but denies from the section rooted at `root`?
+ * True for pattern sections (global or a group's) of a client whose username
+ * or client id holds a wildcard. */
+static bool section_deny_only(const walk *w, uint32_t root)
+{
+	return w->patterns_deny_only && (w->p->nodes[root].flags & NODE_PATTERN_SECTION);
+}
+
+/* The roots of every section that applies to `who`, in a fixed order: its
+ * user (or the anonymous) section, the global patterns, then per group its
+ * section and its patterns. Returns how many were written (capped at `max`). */
 static size_t section_roots(const certacl_policy *p, const certacl_subject *who,
 		uint32_t *roots, size_t max)
 {
@@ -440,14 +449,18 @@ static size_t section_roots(const certacl_policy *p, const certacl_subject *who,
 		roots[n++] = NODE_ANON_ROOT;
 	}
 	if(!node_is_leaf(p, NODE_PATTERN_ROOT)) roots[n++] = NODE_PATTERN_ROOT;
+	bool group_patterns = p->nodes[NODE_GROUP_PATTERNS].first_lit != NODE_NONE;
 	for(size_t g = 0; g < who->ngroups && n < max && p->nodes[NODE_GROUPS].first_lit; g++){
 		uint32_t r = policy_section_root(p, CERTACL_SECTION_GROUP, who->groups[g]);
+		if(r) roots[n++] = r;
+		r = group_patterns && n < max
+			? policy_section_root(p, CERTACL_SECTION_PATTERN, who->groups[g]) : NODE_NONE;
 		if(r) roots[n++] = r;
 	}
 	return n;
 }
 
-#define MAX_SECTIONS (2 + CERTACL_MAX_GROUPS)
+#define MAX_SECTIONS (2 + 2 * CERTACL_MAX_GROUPS)
 
 /* SUBSCRIBE: refused when a deny covers the whole filter, or when no topic of
  * the filter is readable (the denies counted); else granted. */
@@ -465,7 +478,7 @@ static void decide_subscribe(walk *w, const uint32_t *roots, size_t nroots,
 	w->wit = &wit;
 	w->witness_budget = WITNESS_MAX;
 	for(size_t i = 0; i < nroots; i++){
-		if(roots[i] == NODE_PATTERN_ROOT && w->patterns_deny_only) continue;
+		if(section_deny_only(w, roots[i])) continue;
 		if(walk_overlap(w, roots[i], w->topic, AT_ROOT)) break;
 	}
 	if(w->allow) *out = (certacl_decision){ true, CERTACL_ALLOWED_BY_RULE, w->allow };
@@ -501,7 +514,7 @@ static void decide_message(walk *w, certacl_decision *out)
 	w->need = req->access;
 	size_t nroots = section_roots(w->p, w->who, roots, MAX_SECTIONS);
 	for(size_t i = 0; i < nroots; i++){
-		walk_levels(w, roots[i], 0, roots[i] == NODE_PATTERN_ROOT && w->patterns_deny_only);
+		walk_levels(w, roots[i], 0, section_deny_only(w, roots[i]));
 	}
 	w->lv = NULL;
 

@@ -31,6 +31,7 @@ const certacl_lint_check certacl_lint_checks[] = {
 	{ "group-unreachable", "a group section that no map entry names (and no groups_from)" },
 	{ "map-user-no-rights", "an identity-map entry whose user gets no rule at all" },
 	{ "unmapped-deny-without-map", "unmapped deny without an identity map refuses every certificate" },
+	{ "group-pattern", "(a note) a pattern inside a group section applies only to that group's members" },
 	{ NULL, NULL },
 };
 
@@ -54,6 +55,12 @@ static void vwarn_at(lint_ctx *c, const char *file, unsigned line, size_t order,
 		const certacl_rule *rule, const certacl_rule *other, const char *check,
 		const char *fmt, va_list ap) __attribute__((format(printf, 8, 0)));
 
+/* Is `check` one that only explains (a note), never a warning? */
+static bool check_is_note(const char *check)
+{
+	return strcmp(check, "group-pattern") == 0;
+}
+
 static void vwarn_at(lint_ctx *c, const char *file, unsigned line, size_t order,
 		const certacl_rule *rule, const certacl_rule *other, const char *check,
 		const char *fmt, va_list ap)
@@ -75,7 +82,8 @@ static void vwarn_at(lint_ctx *c, const char *file, unsigned line, size_t order,
 	if(!msg){ c->oom = true; return; }
 	vsnprintf(msg, (size_t)len + 1, fmt, ap);
 	l->items[l->n++] = (certacl_lint_warning){ .file = file, .line = line, .check = check,
-		.rule = rule, .other = other, .message = msg, .order = order };
+		.rule = rule, .other = other, .message = msg, .order = order,
+		.note = check_is_note(check) };
 }
 
 static void warn_at(lint_ctx *c, const char *file, unsigned line, size_t order,
@@ -118,7 +126,10 @@ static const char *section_words(const certacl_rule *r, char *buf, size_t n)
 	case CERTACL_SECTION_USER: snprintf(buf, n, "user '%.100s'", r->section_name); break;
 	case CERTACL_SECTION_GROUP: snprintf(buf, n, "group '%.100s'", r->section_name); break;
 	case CERTACL_SECTION_ANON: snprintf(buf, n, "clients without a username"); break;
-	default: snprintf(buf, n, "every client (pattern)"); break;
+	default:
+		if(r->section_name) snprintf(buf, n, "the members of group '%.100s' (pattern)", r->section_name);
+		else snprintf(buf, n, "every client (pattern)");
+		break;
 	}
 	return buf;
 }
@@ -212,13 +223,24 @@ static void cover_walk(lint_ctx *c, uint32_t node, const char *f, bool first,
 }
 
 /* Gather every rule that covers `b` and applies to (at least) b's clients:
- * rules of b's own section, and patterns (with %u = the user's name). */
+ * rules of b's own section, the global patterns (with %u = the user's name),
+ * and for a group's rule that group's patterns too. */
 static void gather_covering(lint_ctx *c, const certacl_rule *b)
 {
-	walk_opts own = { NULL, b->section == CERTACL_SECTION_PATTERN };
+	bool pattern = b->section == CERTACL_SECTION_PATTERN;
+	walk_opts own = { NULL, pattern };
 	c->nfound = 0;
 	cover_walk(c, section_root(c->p, b), b->filter, true, &own);
-	if(b->section == CERTACL_SECTION_PATTERN) return;
+	if(pattern && !b->section_name) return;
+	if(pattern){ /* a group's pattern: the global patterns apply to its members */
+		cover_walk(c, NODE_PATTERN_ROOT, b->filter, true, &own);
+		return;
+	}
+	if(b->section == CERTACL_SECTION_GROUP){
+		uint32_t gp = policy_section_root(c->p, CERTACL_SECTION_PATTERN, b->section_name);
+		walk_opts literal = { NULL, false };
+		if(gp) cover_walk(c, gp, b->filter, true, &literal);
+	}
 	walk_opts pat = { NULL, false };
 	if(b->section == CERTACL_SECTION_USER
 			&& !certacl_name_problem(b->section_name, strlen(b->section_name), true)){
@@ -376,12 +398,14 @@ static bool overlaps_below(const certacl_policy *p, uint32_t pseudo, const certa
 
 /* Can deny `b` ever refuse something? Only if some rule that applies to the
  * same clients allows a topic it matches (groups may hold any user, so a
- * group's or pattern's deny is compared with every section). */
+ * group's or pattern's deny is compared with every section, and every
+ * client may be in a group that has patterns). */
 static bool deny_has_effect(const certacl_policy *p, const certacl_rule *b)
 {
 	bool ph = b->section == CERTACL_SECTION_PATTERN;
 	if(allow_overlaps(p, NODE_PATTERN_ROOT, b->filter, true, ph)) return true;
 	if(overlaps_below(p, NODE_GROUPS, b)) return true;
+	if(overlaps_below(p, NODE_GROUP_PATTERNS, b)) return true;
 	if(b->section == CERTACL_SECTION_USER || b->section == CERTACL_SECTION_ANON){
 		return allow_overlaps(p, section_root(p, b), b->filter, true, ph);
 	}
@@ -483,6 +507,11 @@ static void check_load_traps(lint_ctx *c)
 					"fill a whole level (or is unknown): that level grants nothing (mosquitto "
 					"2.1 reads it as literal text, 2.0 substituted inside the level), and in a "
 					"deny it stands for '+'; write 'a/%%u/b', not 'a/x%%u'", r->filter);
+		}else if(!vars && r->section_name){
+			warn(c, r, NULL, "pattern-no-placeholder", "pattern without placeholder: "
+					"'%.200s' is the same topic for every member of group '%.100s'; add "
+					"%%u, %%c or a certificate placeholder, or write it as a 'topic' line "
+					"of the group", r->filter, r->section_name);
 		}else if(!vars){
 			warn(c, r, NULL, "pattern-no-placeholder", "pattern without placeholder: "
 					"'%.200s' is the same topic for every client, with or without a "
@@ -503,8 +532,9 @@ static void check_placeholders(lint_ctx *c)
 		if(r->section != CERTACL_SECTION_PATTERN && vars){
 			warn(c, r, NULL, "placeholder-in-topic", "'%.200s' is taken literally: only "
 					"'pattern' lines substitute %%u, %%c and %%{...} (mosquitto does the "
-					"same); write 'pattern ...' (it applies to every client) or spell out "
-					"the name", r->filter);
+					"same); write 'pattern ...' (%s) or spell out the name", r->filter,
+					r->section == CERTACL_SECTION_GROUP
+					? "here it applies to the group's members only" : "it applies to every client");
 		}
 		if(r->section == CERTACL_SECTION_PATTERN && cid_free
 				&& (vars & (1u << CERTACL_VAR_CLIENTID))){
@@ -677,8 +707,20 @@ static const char **mapped_groups(const certacl_idmap *m, size_t *n)
 	return names;
 }
 
+/* The first rule (topic or pattern) of group `name`, or NULL. */
+static const certacl_rule *first_group_rule(const certacl_policy *p, const char *name)
+{
+	const certacl_rule *best = NULL;
+	uint32_t root = policy_section_root(p, CERTACL_SECTION_GROUP, name);
+	if(root) best = first_rule_below(p, root, best);
+	root = policy_section_root(p, CERTACL_SECTION_PATTERN, name);
+	if(root) best = first_rule_below(p, root, best);
+	return best;
+}
+
 /* Group sections no client can be in: groups come only from map entries and,
- * with plugin_opt_groups_from, from the certificate's OU/O. */
+ * with plugin_opt_groups_from, from the certificate's OU/O. A group is named
+ * once, at its first rule, whether that is a topic or a pattern line. */
 static void check_groups(lint_ctx *c)
 {
 	const certacl_policy *p = c->p;
@@ -686,15 +728,37 @@ static void check_groups(lint_ctx *c)
 	size_t n = 0;
 	const char **names = mapped_groups(c->s->map, &n);
 	if(!names){ c->oom = true; return; }
-	for(uint32_t g = p->nodes[NODE_GROUPS].first_lit; g; g = p->nodes[g].next_sib){
-		const certacl_rule *r = first_rule_below(p, g, NULL);
-		if(!r || bsearch(&r->section_name, names, n, sizeof(*names), cmp_str)) continue;
-		warn(c, r, NULL, "group-unreachable", "no client is ever in group '%.100s' (from "
-				"this line on): no identity-map entry names it and plugin_opt_groups_from "
-				"is none; add it to map entries, set plugin_opt_groups_from ou or o, or "
-				"remove the section", r->section_name);
+	static const uint32_t pseudo[] = { NODE_GROUPS, NODE_GROUP_PATTERNS };
+	for(size_t k = 0; k < sizeof(pseudo) / sizeof(pseudo[0]); k++){
+		for(uint32_t g = p->nodes[pseudo[k]].first_lit; g; g = p->nodes[g].next_sib){
+			const certacl_rule *r = first_rule_below(p, g, NULL);
+			if(!r || first_group_rule(p, r->section_name) != r
+					|| bsearch(&r->section_name, names, n, sizeof(*names), cmp_str)){
+				continue;
+			}
+			warn(c, r, NULL, "group-unreachable", "no client is ever in group '%.100s' (from "
+					"this line on): no identity-map entry names it and plugin_opt_groups_from "
+					"is none; add it to map entries, set plugin_opt_groups_from ou or o, or "
+					"remove the section", r->section_name);
+		}
 	}
 	free(names);
+}
+
+/* Patterns inside a group section: say once per group, at its first pattern,
+ * that they apply to the group's members only (in mosquitto a pattern applies
+ * to every client wherever it stands). */
+static void check_group_patterns(lint_ctx *c)
+{
+	const certacl_policy *p = c->p;
+	for(uint32_t g = p->nodes[NODE_GROUP_PATTERNS].first_lit; g; g = p->nodes[g].next_sib){
+		const certacl_rule *r = first_rule_below(p, g, NULL);
+		if(!r) continue;
+		warn(c, r, NULL, "group-pattern", "the pattern lines of group '%.100s' (this one "
+				"and those after it in its sections) apply only to the members of that "
+				"group; a pattern before the first 'group' line, or after a 'user' line, "
+				"applies to every client", r->section_name);
+	}
 }
 
 /* Does the entry's user get any rule: its user section or one of its groups'
@@ -772,6 +836,7 @@ bool lint_snapshot(const certacl_snapshot *s, certacl_lint *out)
 	check_cover(&c);
 	check_users(&c);
 	check_groups(&c);
+	check_group_patterns(&c);
 	check_map(&c);
 	free(c.found);
 	if(c.oom){

@@ -76,6 +76,7 @@ certacl_policy *policy_new(void)
 		return NULL;
 	}
 	p->nnodes = NODE_FIRST_FREE;
+	p->nodes[NODE_PATTERN_ROOT].flags |= NODE_PATTERN_SECTION;
 	return p;
 }
 
@@ -118,6 +119,13 @@ static inline uint32_t edge_hash_h(uint32_t parent, uint32_t lh)
 	return (uint32_t)(((((uint64_t)parent << 32) | lh) * 0x9E3779B97F4A7C15ull) >> 32);
 }
 
+/* Are the children of `parent` section roots labelled by a user or group name
+ * (which may hold '/'), rather than topic levels? */
+static inline bool labels_are_names(uint32_t parent)
+{
+	return parent == NODE_USERS || parent == NODE_GROUPS || parent == NODE_GROUP_PATTERNS;
+}
+
 /* Does the stored label equal s[0..len)? A stored label ends at NUL, or at '/'
  * when it is a topic level (user and group names may hold '/'). Compared byte
  * by byte: the stored label may be shorter than len, and the first mismatch
@@ -128,7 +136,7 @@ static inline bool label_eq(const char *label, uint32_t parent, const char *s, s
 		if(label[i] != s[i]) return false;
 	}
 	char end = label[len];
-	return end == '\0' || (end == '/' && parent != NODE_USERS && parent != NODE_GROUPS);
+	return end == '\0' || (end == '/' && !labels_are_names(parent));
 }
 
 uint32_t policy_child_h(const certacl_policy *p, uint32_t parent, uint32_t lh,
@@ -221,7 +229,8 @@ uint32_t policy_section_root(const certacl_policy *p, certacl_section kind, cons
 {
 	switch(kind){
 	case CERTACL_SECTION_ANON: return NODE_ANON_ROOT;
-	case CERTACL_SECTION_PATTERN: return NODE_PATTERN_ROOT;
+	case CERTACL_SECTION_PATTERN:
+		return name ? policy_child(p, NODE_GROUP_PATTERNS, name, strlen(name)) : NODE_PATTERN_ROOT;
 	case CERTACL_SECTION_USER: return policy_child(p, NODE_USERS, name, strlen(name));
 	case CERTACL_SECTION_GROUP: return policy_child(p, NODE_GROUPS, name, strlen(name));
 	}
@@ -232,6 +241,11 @@ uint32_t policy_section_get(certacl_policy *p, certacl_section kind, const char 
 {
 	if(kind == CERTACL_SECTION_USER) return child_get(p, NODE_USERS, name, strlen(name));
 	if(kind == CERTACL_SECTION_GROUP) return child_get(p, NODE_GROUPS, name, strlen(name));
+	if(kind == CERTACL_SECTION_PATTERN && name){
+		uint32_t root = child_get(p, NODE_GROUP_PATTERNS, name, strlen(name));
+		if(root != NODE_NONE) p->nodes[root].flags |= NODE_PATTERN_SECTION;
+		return root;
+	}
 	return policy_section_root(p, kind, name);
 }
 

@@ -4,8 +4,9 @@
  * Every section (the anonymous rules, each user, each group, the patterns) is a
  * trie of topic levels. All tries live in one node array; literal children are
  * found through one open-addressing edge table keyed by (parent node, label), so
- * a step down costs one hash probe whatever the fan-out. User and group sections
- * hang below two pseudo-roots, keyed by name through the same table. */
+ * a step down costs one hash probe whatever the fan-out. User and group sections,
+ * and the patterns of each group, hang below three pseudo-roots, keyed by name
+ * through the same table. */
 #ifndef CERTACL_POLICY_INTERNAL_H
 #define CERTACL_POLICY_INTERNAL_H
 
@@ -19,12 +20,14 @@ enum {
 	NODE_PATTERN_ROOT = 2,
 	NODE_USERS = 3,  /* children: one root per user, labelled by user name */
 	NODE_GROUPS = 4, /* children: one root per group */
-	NODE_FIRST_FREE = 5,
+	NODE_GROUP_PATTERNS = 5, /* children: one root per group with pattern lines */
+	NODE_FIRST_FREE = 6,
 };
 
 #define NODE_SUBTREE_READ 1u /* some rule at or below grants READ */
 #define NODE_DOLLAR_LABEL 2u /* a literal child whose label starts with '$' */
 #define NODE_EMPTY_LABEL 4u  /* a literal child whose label is "" (as in "/a") */
+#define NODE_PATTERN_SECTION 8u /* the root of a pattern section (global or a group's) */
 
 typedef struct pnode {
 	uint32_t plus;      /* '+' child */
@@ -85,7 +88,8 @@ uint32_t policy_child(const certacl_policy *p, uint32_t parent, const char *s, s
 uint32_t policy_child_h(const certacl_policy *p, uint32_t parent, uint32_t lh,
 		const char *s, size_t len);
 uint32_t policy_label_hash(const char *s, size_t len);
-/* Root of a user's / group's section, or NODE_NONE. */
+/* Root of a user's / group's section, or of a group's patterns (kind
+ * CERTACL_SECTION_PATTERN with a name; NULL: the global patterns), or NODE_NONE. */
 uint32_t policy_section_root(const certacl_policy *p, certacl_section kind, const char *name);
 
 /* Building (acl_parse.c): find or create a section's root, add a rule. The

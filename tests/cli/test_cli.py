@@ -51,6 +51,32 @@ class Lint(unittest.TestCase):
             r = certacl("lint", *args)
             self.assertEqual(r.rc, 0, r)
 
+    def test_group_patterns_are_noted(self):
+        """A group's patterns get one note (at its first pattern) saying they apply to
+        that group only: shown, in JSON under "notes", and the exit status stays 0."""
+        acl = os.path.join(SPARKPLUG, "acl")
+        with open(acl) as f:
+            first = {}
+            group = None
+            for n, line in enumerate(f, 1):
+                if line.startswith("group "):
+                    group = line.split()[1]
+                elif line.startswith("pattern ") and group and group not in first:
+                    first[group] = n
+        self.assertEqual(set(first), {"sparkplug-edge", "sparkplug-host"})
+        r = certacl("lint", "--acl-file", acl, "--groups-from", "o")
+        self.assertEqual(r.rc, 0, r)
+        for group, line in first.items():
+            self.assertIn("%s:%d: note: the pattern lines of group '%s'" % (acl, line, group), r.out)
+        self.assertIn("ok, 0 warnings, 2 notes;", r.out)
+        j = certacl("lint", "--acl-file", acl, "--groups-from", "o", "--json")
+        d = j.json()
+        self.assertEqual((j.rc, d["ok"], d["warnings"]), (0, True, []), j)
+        self.assertEqual(sorted((n["line"], n["check"], n["rule"]["name"]) for n in d["notes"]),
+                         sorted((line, "group-pattern", g) for g, line in first.items()))
+        r = certacl("lint", "--acl-file", acl, "--groups-from", "o", "--ignore", "group-pattern")
+        self.assertNotIn("note:", r.out)
+
     # Every trap of fixtures/traps.acl, by line: the check that must name it.
     TRAPS = [
         (2, "anonymous-unreachable"), (4, "pattern-no-placeholder"), (5, "clientid-pattern"),
@@ -580,8 +606,9 @@ class Options(unittest.TestCase):
         self.assertEqual({c for _, c in lint_pairs(r)}, {"group-unreachable"})
         r = certacl("lint", "--mosquitto-conf", conf, "--acl-file", SEED, "--json")
         self.assertEqual((r.rc, r.json()["acl_files"]), (0, [SEED]))
-        r = certacl("explain", "--mosquitto-conf", conf, "--user", "scada1", "--topic",
-                    "STATE/scada1", "--access", "write", "--retain", "--qos", "1")
+        r = certacl("explain", "--mosquitto-conf", conf, "--user", "scada1", "--group",
+                    "sparkplug-host", "--topic", "spBv1.0/Plant1/NCMD/Edge1", "--access",
+                    "write", "--qos", "1")
         self.assertEqual(r.rc, 0, r)
         # an error in the configuration names its file and line
         conf = self.conf("plugin_opt_colour blue\n")

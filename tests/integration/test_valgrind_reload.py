@@ -48,6 +48,11 @@ VG_START = 120.0
 VG_STOP = 180.0       # shutdown + leak check
 
 ACL_A = """# policy A
+# patterns before the first group: every client's
+pattern readwrite cid/%c/#
+pattern read cn/%{cn}/in qos<=1
+pattern write dev/%u/out retain=no
+
 user dev1
 topic readwrite dev/dev1/#
 topic deny dev/dev1/secret/#
@@ -55,14 +60,15 @@ topic deny dev/dev1/secret/#
 group ops
 topic read dev/#
 topic readwrite ops/#
-
-pattern readwrite cid/%c/#
-pattern read cn/%{cn}/in qos<=1
-pattern write dev/%u/out retain=no
 """
 
 # the same rights, written differently (another rule count, so a reload visibly changes it)
 ACL_B = """# policy B (equivalent to A)
+# patterns before the first group: every client's
+pattern readwrite cid/%c/#
+pattern read cn/%{cn}/in qos<=1
+pattern write dev/%u/out retain=no
+
 user dev1
 topic readwrite dev/dev1/#
 topic deny dev/dev1/secret/#
@@ -72,10 +78,6 @@ group ops
 topic read dev/+
 topic read dev/#
 topic readwrite ops/#
-
-pattern readwrite cid/%c/#
-pattern read cn/%{cn}/in qos<=1
-pattern write dev/%u/out retain=no
 """
 
 ACL_BROKEN = """# broken on line 4: never half-loaded

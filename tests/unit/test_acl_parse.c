@@ -117,7 +117,8 @@ static void test_every_rule_form(void **state)
 		"topic readx\n"                          /* 19 one word: the filter "readx" */
 		"topic read x%u/%{foo}\n"                /* 20 topic lines never substitute */
 		"topic read\n"                           /* 21 one word: the topic "read", readwrite */
-		"pattern deny\n"                         /* 22 one word: the topic "deny", readwrite */
+		"pattern deny\n"                         /* 22 one word: the topic "deny", readwrite;
+		                                            inside a group: scoped to it */
 		"pattern write prefix-%c/data\n"         /* 23 a placeholder inside a level loads */
 		"topic read\ta/b\n";                      /* 24 one word to mosquitto: "read\ta/b" */
 	static const rule_expect e[] = {
@@ -141,9 +142,9 @@ static void test_every_rule_form(void **state)
 		{ 19, "topic readx", "readx", RW, false, CERTACL_SECTION_GROUP, "operators", false },
 		{ 20, "topic read x%u/%{foo}", "x%u/%{foo}", CERTACL_READ, false, CERTACL_SECTION_GROUP, "operators", false },
 		{ 21, "topic read", "read", RW, false, CERTACL_SECTION_GROUP, "operators", false },
-		{ 22, "pattern deny", "deny", RW, false, CERTACL_SECTION_PATTERN, NULL, false },
+		{ 22, "pattern deny", "deny", RW, false, CERTACL_SECTION_PATTERN, "operators", false },
 		{ 23, "pattern write prefix-%c/data", "prefix-%c/data", CERTACL_WRITE, false,
-			CERTACL_SECTION_PATTERN, NULL, false },
+			CERTACL_SECTION_PATTERN, "operators", false },
 		{ 24, "topic read\ta/b", "read\ta/b", RW, false, CERTACL_SECTION_GROUP, "operators", false },
 	};
 	certacl_error err;

@@ -935,6 +935,113 @@ static void test_groups(void **state)
 	policy_free(p);
 }
 
+/* A certificate client: username, client id and CN `cn`, OU `ou`, in `groups`. */
+static certacl_subject cert_subject(const char *cn, const char *ou,
+		const char *const *groups, size_t ngroups)
+{
+	certacl_subject who = tu_subject(cn, cn);
+	who.vars[CERTACL_VAR_CN] = cn;
+	who.vars[CERTACL_VAR_OU] = ou;
+	who.groups = groups;
+	who.ngroups = ngroups;
+	return who;
+}
+
+/* A pattern inside a group section applies to that group's members only;
+ * a pattern before the first group, or after a user line, to every client. */
+static void test_group_patterns(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"pattern read all/%u\n"                          /* 1 every client */
+		"pattern write open/%u\n"                        /* 2 every client */
+		"group edge\n"                                   /* 3 */
+		"topic read STATE/+\n"                           /* 4 */
+		"pattern write spBv1.0/%{ou}/NDATA/%{cn}\n"      /* 5 edge members only */
+		"group host\n"                                   /* 6 */
+		"pattern readwrite spBv1.0/STATE/%{cn} retain=only\n" /* 7 host members only */
+		"user alice\n"                                   /* 8 */
+		"pattern read after-user/%u\n"                   /* 9 every client again */
+		"group edge\n"                                   /* 10 the section reopened */
+		"pattern read spBv1.0/%{ou}/NCMD/%{cn}\n"        /* 11 edge members only */
+		"group muted\n"                                  /* 12 */
+		"pattern deny open/%u\n";                        /* 13 muted members only */
+	certacl_policy *p = load("gpat.acl", text);
+	static const char *const edge[] = { "edge" };
+	static const char *const host[] = { "host" };
+	static const char *const muted_edge[] = { "muted", "edge" };
+	certacl_subject e1 = cert_subject("E1", "G1", edge, 1);
+	certacl_subject e1_alone = cert_subject("E1", "G1", NULL, 0);
+	certacl_subject h = cert_subject("scada1", "G1", host, 1);
+	certacl_decision d;
+
+	d = tu_decide(p, &e1, CERTACL_WRITE, "spBv1.0/G1/NDATA/E1");
+	assert_true(d.allowed);
+	assert_int_equal(d.rule->line, 5);
+	assert_int_equal(d.rule->section, CERTACL_SECTION_PATTERN);
+	assert_string_equal(d.rule->section_name, "edge");
+	d = tu_decide(p, &e1, CERTACL_READ, "spBv1.0/G1/NCMD/E1");   /* reopened section */
+	assert_true(d.allowed);
+	assert_int_equal(d.rule->line, 11);
+	d = tu_decide(p, &e1, CERTACL_SUBSCRIBE, "spBv1.0/G1/NCMD/E1/#");
+	assert_true(d.allowed);
+	assert_int_equal(d.rule->line, 11);
+	assert_false(tu_decide(p, &e1, CERTACL_WRITE, "spBv1.0/G1/NDATA/E2").allowed);
+	/* the host's pattern is not the edge node's, whatever its values */
+	d = tu_decide(p, &e1, CERTACL_WRITE, "spBv1.0/STATE/E1");
+	assert_false(d.allowed);
+	assert_int_equal(d.reason, CERTACL_DENIED_NO_RULE);
+	assert_false(tu_decide(p, &e1, CERTACL_SUBSCRIBE, "spBv1.0/STATE/E1").allowed);
+
+	/* no group: only the global patterns */
+	d = tu_decide(p, &e1_alone, CERTACL_WRITE, "spBv1.0/G1/NDATA/E1");
+	assert_false(d.allowed);
+	assert_int_equal(d.reason, CERTACL_DENIED_NO_RULE);
+	assert_false(tu_decide(p, &e1_alone, CERTACL_SUBSCRIBE, "spBv1.0/G1/NCMD/E1/#").allowed);
+	assert_int_equal(tu_decide(p, &e1_alone, CERTACL_READ, "all/E1").rule->line, 1);
+	d = tu_decide(p, &e1_alone, CERTACL_READ, "after-user/E1");
+	assert_true(d.allowed);
+	assert_null(d.rule->section_name);
+
+	/* the host: its own STATE (retained), no edge topic even with an OU */
+	certacl_request st = { .access = CERTACL_WRITE, .topic = "spBv1.0/STATE/scada1",
+		.topic_len = strlen("spBv1.0/STATE/scada1"), .qos = 1, .retain = true };
+	acl_decide(p, &h, &st, &d);
+	assert_true(d.allowed);
+	assert_int_equal(d.rule->line, 7);
+	st.retain = false;
+	acl_decide(p, &h, &st, &d);
+	assert_int_equal(d.reason, CERTACL_DENIED_LIMIT);
+	assert_false(tu_decide(p, &h, CERTACL_WRITE, "spBv1.0/G1/NDATA/scada1").allowed);
+
+	/* a group's pattern deny: its members only */
+	d = tu_decide(p, &e1, CERTACL_WRITE, "open/E1");
+	assert_true(d.allowed);
+	assert_int_equal(d.rule->line, 2);
+	certacl_subject muted = e1;
+	muted.groups = muted_edge;
+	muted.ngroups = 2;
+	d = tu_decide(p, &muted, CERTACL_WRITE, "open/E1");
+	assert_false(d.allowed);
+	assert_int_equal(d.rule->line, 13);
+	assert_string_equal(d.rule->section_name, "muted");
+	assert_true(tu_decide(p, &muted, CERTACL_WRITE, "spBv1.0/G1/NDATA/E1").allowed);
+
+	/* a wildcard in the username or client id: a group's patterns grant
+	 * nothing (as the global ones), its topic rules and denies still apply */
+	certacl_subject wild = e1;
+	wild.vars[CERTACL_VAR_CLIENTID] = "E1#";
+	assert_false(tu_decide(p, &wild, CERTACL_WRITE, "spBv1.0/G1/NDATA/E1").allowed);
+	assert_false(tu_decide(p, &wild, CERTACL_SUBSCRIBE, "spBv1.0/G1/NCMD/E1/#").allowed);
+	assert_true(tu_decide(p, &wild, CERTACL_READ, "STATE/scada1").allowed);
+	wild.groups = muted_edge;
+	wild.ngroups = 2;
+	d = tu_decide(p, &wild, CERTACL_WRITE, "open/E1");
+	assert_int_equal(d.reason, CERTACL_DENIED_BY_RULE);
+	assert_int_equal(d.rule->line, 13);
+	policy_free(p);
+}
+
 /* ---- QoS / retain limits ---- */
 
 static certacl_decision decide_qr(const certacl_policy *p, const char *user, certacl_access a,
@@ -1292,6 +1399,7 @@ int main(void)
 		cmocka_unit_test(test_subscribe_empty_prefix_hash),
 		cmocka_unit_test(test_invalid_requests),
 		cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_group_patterns),
 		cmocka_unit_test(test_no_limits_by_default),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_many_users),

@@ -333,6 +333,49 @@ static void test_users_and_groups(void **state)
 	done(&r);
 }
 
+/* Patterns inside a group section: one note per group (at its first
+ * pattern), never a warning; they count for the group's reachability, for
+ * shadowing within the group, and for the effect of denies. */
+static void test_group_patterns(void **state)
+{
+	(void)state;
+	lint_run r;
+	run(&r,
+		"pattern read all/%u\n"                      /* 1 every client: no note */
+		"group edge\n"                               /* 2 */
+		"pattern write d/%{ou}/%{cn}\n"              /* 3 note */
+		"pattern write d/%{ou}/%{cn}\n"              /* 4 duplicate within the group */
+		"pattern read all/%u\n"                      /* 5 shadowed by the global 1 */
+		"group host\n"                               /* 6 */
+		"pattern write d/%{ou}/%{cn}\n"              /* 7 note; another group: no duplicate */
+		"user u\n"                                   /* 8 */
+		"pattern read u/%u\n"                        /* 9 every client: no note */
+		"topic deny d/+/+\n"                         /* 10 has effect: group patterns allow */
+		"group ghost\n"                              /* 11 */
+		"pattern read g/%u\n",                       /* 12 group-unreachable, note */
+		"E1 E1 edge\nH1 H1 host\n", NULL, 0);
+	expect(&r, "group-pattern", 3);
+	expect(&r, "group-pattern", 7);
+	expect(&r, "group-pattern", 12);
+	assert_int_equal(count(&r, "group-pattern", 0), 3);
+	expect(&r, "duplicate", 4);
+	expect(&r, "shadowed", 5);
+	assert_int_equal(count(&r, "duplicate", 7) + count(&r, "shadowed", 7), 0);
+	expect_none(&r, "deny-no-effect");
+	expect(&r, "group-unreachable", 12);
+	for(size_t i = 0; i < r.lint.n; i++){
+		const certacl_lint_warning *w = &r.lint.items[i];
+		assert_int_equal(w->note, strcmp(w->check, "group-pattern") == 0);
+		if(w->note) assert_non_null(strstr(w->message, w->line == 7 ? "group 'host'" : "group '"));
+	}
+	done(&r);
+
+	/* plain mosquitto files have no group: no note */
+	run(&r, "pattern read all/%u\nuser u\npattern read u/%u\n", NULL, NULL, 0);
+	expect_none(&r, "group-pattern");
+	done(&r);
+}
+
 static void test_map_checks(void **state)
 {
 	(void)state;
@@ -387,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_read_all),
 		cmocka_unit_test(test_anonymous),
 		cmocka_unit_test(test_users_and_groups),
+		cmocka_unit_test(test_group_patterns),
 		cmocka_unit_test(test_map_checks),
 		cmocka_unit_test(test_order),
 	};
