@@ -31,6 +31,8 @@ static const char main_help[] =
 "  identity   show a certificate's fields, its identity, user and groups, or why\n"
 "             the plugin would refuse it at CONNECT\n"
 "  explain    decide one request (or a batch file of them) and show the deciding rule\n"
+"  diff       which decisions two configurations answer differently (CI: exit 1\n"
+"             when access widens)\n"
 "\n"
 "Run 'certacl COMMAND --help' for each command's options.\n"
 "\n"
@@ -55,7 +57,8 @@ int main(int argc, char **argv)
 	if(strcmp(argv[1], "identity") == 0) return cmd_identity(argc - 2, argv + 2);
 	if(strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
 	if(strcmp(argv[1], "ctl") == 0) return cmd_ctl(argc - 2, argv + 2);
-	fprintf(stderr, "certacl: unknown command '%s' (expected lint, identity, explain or ctl; "
+	if(strcmp(argv[1], "diff") == 0) return cmd_diff(argc - 2, argv + 2);
+	fprintf(stderr, "certacl: unknown command '%s' (expected lint, identity, explain, diff or ctl; "
 			"see 'certacl --help')\n", argv[1]);
 	return CLI_ERROR;
 }

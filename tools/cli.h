@@ -24,7 +24,7 @@ enum {
 	F_JSON = 1u << 0, F_HELP = 1u << 1, F_MOSQ_CONF = 1u << 2, F_USER = 1u << 3,
 	F_CERT = 1u << 4, F_CLIENT_ID = 1u << 5, F_TOPIC = 1u << 6, F_ACCESS = 1u << 7,
 	F_QOS = 1u << 8, F_RETAIN = 1u << 9, F_BATCH = 1u << 10, F_GROUP = 1u << 11,
-	F_IGNORE = 1u << 12, F_VERBOSE = 1u << 13,
+	F_IGNORE = 1u << 12, F_VERBOSE = 1u << 13, F_CERTS = 1u << 14,
 };
 
 /* Plugin options as (key, value) pairs, each with where it was written
@@ -44,6 +44,7 @@ typedef struct cli_args {
 	unsigned seen;               /* F_* flags given */
 	bool json, retain, verbose;
 	const char *mosquitto_conf, *user, *cert, *client_id, *topic, *access, *qos, *batch;
+	const char *certs;           /* --certs DIR (diff, matrix) */
 	const char *list[2][64];     /* --group, --ignore values */
 	size_t nlist[2];
 	const char *pos[4];          /* positional arguments */
@@ -123,6 +124,8 @@ void cli_answer_free(cli_answer *ans);
 /* The answer as one plain-text block (lines start with `indent`) or JSON. */
 void cli_answer_print(const cli_question *q, const cli_answer *ans, const char *indent);
 cJSON *cli_answer_json(const cli_question *q, const cli_answer *ans);
+/* The reason of an answer in words, as the plugin logs it. */
+const char *cli_reason_words(const cli_answer *ans);
 /* A short description of the question: "write 'a/b' by user 'U' ...". */
 void cli_question_text(const cli_question *q, char *out, size_t n);
 
@@ -133,6 +136,7 @@ int cmd_lint(int argc, char **argv);
 int cmd_identity(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_batch(cli_args *a, const certacl_snapshot *s);
 
 #endif

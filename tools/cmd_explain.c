@@ -139,7 +139,7 @@ static const char *reason_code(const cli_answer *ans)
 }
 
 /* The reason in words, as the plugin logs it. */
-static const char *reason_words(const cli_answer *ans)
+const char *cli_reason_words(const cli_answer *ans)
 {
 	if(ans->broker_refusal) return "refused by mosquitto before any ACL";
 	return ans->refused ? "refused at CONNECT" : certacl_reason_text(ans->d.reason);
@@ -197,7 +197,7 @@ void cli_answer_print(const cli_question *q, const cli_answer *ans, const char *
 		printf("%s  reason: refused by mosquitto before any ACL: %s\n", indent, ans->broker_refusal);
 		return;
 	}
-	printf("%s  reason: %s\n", indent, reason_words(ans));
+	printf("%s  reason: %s\n", indent, cli_reason_words(ans));
 	const certacl_rule *r = ans->d.rule;
 	if(r) printf("%s  rule: %s:%u: %s\n", indent, r->file, r->line, r->text);
 }
@@ -209,7 +209,7 @@ cJSON *cli_answer_json(const cli_question *q, const cli_answer *ans)
 	cJSON_AddBoolToObject(o, "allowed", ans->allowed);
 	cJSON_AddStringToObject(o, "reason", reason_code(ans));
 	const char *why = ans->refused ? ans->auth.why : ans->broker_refusal;
-	cJSON_AddStringToObject(o, "reason_text", why ? why : reason_words(ans));
+	cJSON_AddStringToObject(o, "reason_text", why ? why : cli_reason_words(ans));
 	cJSON_AddItemToObject(o, "rule", cli_rule_json(why ? NULL : ans->d.rule));
 	const char *user = asked_user(q, ans);
 	if(user) cJSON_AddStringToObject(o, "user", user);

@@ -201,6 +201,7 @@ class Lint(unittest.TestCase):
 # Client certificates with special subjects, by cache subdirectory: (CNs, gencerts flags).
 EXTRA_CERTS = [
     ("cli-edge", ["E1"], ["--ou", "G1", "--o", "sparkplug-edge"]),
+    ("cli-host", ["H1"], ["--o", "sparkplug-host"]),
     ("cli-san", ["node1"], ["--client-san", "DNS:node1.example,email:n1@example.com,URI:urn:node:1"]),
     ("cli-misc", ["Alice Smith", "hmi-3", "bad+name"], []),
 ]
@@ -563,6 +564,119 @@ class Batch(CertsMixin, unittest.TestCase):
             self.assertIn("(stdin):1: error: E1.pem: cannot open certificate", r.out)
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+
+class Diff(CertsMixin, unittest.TestCase):
+    """certacl diff OLD NEW: what becomes allowed / denied, the rule on each side, exit 1
+    exactly when something becomes allowed."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="certacl-diff-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def acl(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def seed_variant(self, name, old_line, new_line):
+        with open(SEED) as f:
+            text = f.read()
+        self.assertIn(old_line + "\n", text)
+        return self.acl(name, text.replace(old_line + "\n", new_line + "\n", 1))
+
+    def test_same_policy(self):
+        r = certacl("diff", SEED, SEED)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("certacl diff: 0 changes", r.out)
+
+    def test_narrowing_exits_0(self):
+        # HMI may no longer publish STATE: denied, naming the old rule
+        narrow = self.seed_variant("narrow.acl", "topic readwrite STATE/+", "topic read STATE/+")
+        r = certacl("diff", SEED, narrow)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("- user 'HMI': write 'STATE/any'\n", r.out)
+        self.assertIn("old: allowed by %s:10 'topic readwrite STATE/+'" % SEED, r.out)
+        self.assertIn("new: denied: no rule matched", r.out)
+        self.assertNotIn("\n+ ", "\n" + r.out)
+        self.assertIn("0 become allowed, 1 becomes denied", r.out)
+
+    def test_widening_exits_1_and_names_the_rule(self):
+        wide = self.seed_variant("wide.acl", "topic read spBv1.0/#", "topic readwrite spBv1.0/#")
+        r = certacl("diff", SEED, wide)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("+ user 'SparkplugViewer': write 'spBv1.0/any'\n", r.out)
+        self.assertIn("new: allowed by %s:7 'topic readwrite spBv1.0/#'" % wide, r.out)
+        # the other way round it narrows
+        self.assertEqual(certacl("diff", wide, SEED).rc, 0)
+
+    def test_json_shape(self):
+        wide = self.seed_variant("wide.acl", "topic read spBv1.0/#", "topic readwrite spBv1.0/#")
+        r = certacl("diff", SEED, wide, "--json")
+        self.assertEqual(r.rc, 1, r)
+        d = r.json()
+        self.assertEqual((d["widens"], d["denied"], d["identities"], d["topic_classes"]),
+                         (True, [], 3, 2), d)
+        self.assertGreater(d["questions"], 0)
+        [c] = d["allowed"]
+        self.assertEqual((c["identity"], c["access"], c["topic"]),
+                         ("user 'SparkplugViewer'", "write", "spBv1.0/any"))
+        self.assertEqual(sorted((v["qos"], v["retain"]) for v in c["variants"]),
+                         [(q, rt) for q in (0, 1, 2) for rt in (False, True)])
+        self.assertEqual((c["old"]["allowed"], c["old"]["reason"], c["old"]["rule"]),
+                         (False, "no-rule-matched", None))
+        self.assertEqual((c["new"]["allowed"], c["new"]["rule"]["file"], c["new"]["rule"]["line"],
+                          c["new"]["rule"]["text"]), (True, wide, 7, "topic readwrite spBv1.0/#"))
+
+    def test_limit_change_names_the_variants(self):
+        old = self.acl("old.acl", "user u\ntopic write t/# qos<=1 retain=no\n")
+        new = self.acl("new.acl", "user u\ntopic write t/# qos<=2 retain=no\n")
+        r = certacl("diff", old, new, "--json")
+        self.assertEqual(r.rc, 1, r)
+        [c] = r.json()["allowed"]
+        self.assertEqual(([(v["qos"], v["retain"]) for v in c["variants"]], c["old"]["reason"]),
+                         ([(2, False)], "limit"))
+
+    def test_sides_with_certificates(self):
+        """--old/--new with per-side options, the identities from --certs DIR: moving the
+        host's STATE pattern out of its group hands every edge node a STATE topic."""
+        example = os.path.join(SPARKPLUG, "acl")
+        with open(example) as f:
+            lines = f.read().split("\n")
+        state = [l for l in lines if l.startswith("pattern readwrite spBv1.0/STATE/%{cn}")]
+        self.assertEqual(len(state), 1)
+        moved = self.acl("moved.acl", "\n".join(state + [l for l in lines if l not in state]))
+        certs = os.path.join(self.tmp, "certs")
+        os.makedirs(certs)
+        for cn in ("E1", "H1", "ca"):
+            shutil.copy(os.path.join(self.env.certs, cn + ".pem"), certs)
+        r = certacl("diff", "--certs", certs, "--groups-from", "o", "--old", "--acl-file", example,
+                    "--new", "--acl-file", moved, "--json")
+        self.assertEqual(r.rc, 1, r)
+        d = r.json()
+        got = {(c["identity"], c["access"], c["topic"]) for c in d["allowed"]}
+        e1 = "cert %s" % os.path.join(certs, "E1.pem")
+        self.assertIn((e1, "write", "spBv1.0/STATE/E1"), got)
+        self.assertEqual({i for i, _, _ in got}, {e1})
+        self.assertEqual(d["denied"], [])
+        [c] = [c for c in d["allowed"] if c["access"] == "write"]
+        self.assertEqual((c["new"]["rule"]["line"], c["new"]["user"]), (1, "E1"))
+        # the CA certificate is no identity; the host keeps what it had
+        self.assertNotIn("ca.pem", r.out)
+
+    def test_errors(self):
+        self.assertEqual(certacl("diff", SEED).rc, 2)
+        r = certacl("diff", SEED, "/nonexistent.acl")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("new side: ", r.err)
+        r = certacl("diff", "--new", "--acl-file", SEED)
+        self.assertEqual(r.rc, 2, r)
+        r = certacl("diff", "--old", "--acl-file", SEED, "--cert", self.cert("HMI"), "--new",
+                    "--acl-file", SEED)
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("--cert and --certs go before --old", r.err)
+        self.assertEqual(certacl("diff", "--help").rc, 0)
 
 
 class Options(unittest.TestCase):
