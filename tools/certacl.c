@@ -33,6 +33,7 @@ static const char main_help[] =
 "  explain    decide one request (or a batch file of them) and show the deciding rule\n"
 "  diff       which decisions two configurations answer differently (CI: exit 1\n"
 "             when access widens)\n"
+"  matrix     identities down, topic classes across: who may read, write, subscribe\n"
 "\n"
 "Run 'certacl COMMAND --help' for each command's options.\n"
 "\n"
@@ -58,7 +59,8 @@ int main(int argc, char **argv)
 	if(strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
 	if(strcmp(argv[1], "ctl") == 0) return cmd_ctl(argc - 2, argv + 2);
 	if(strcmp(argv[1], "diff") == 0) return cmd_diff(argc - 2, argv + 2);
-	fprintf(stderr, "certacl: unknown command '%s' (expected lint, identity, explain, diff or ctl; "
+	if(strcmp(argv[1], "matrix") == 0) return cmd_matrix(argc - 2, argv + 2);
+	fprintf(stderr, "certacl: unknown command '%s' (expected lint, identity, explain, diff, matrix or ctl; "
 			"see 'certacl --help')\n", argv[1]);
 	return CLI_ERROR;
 }

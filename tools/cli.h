@@ -24,7 +24,7 @@ enum {
 	F_JSON = 1u << 0, F_HELP = 1u << 1, F_MOSQ_CONF = 1u << 2, F_USER = 1u << 3,
 	F_CERT = 1u << 4, F_CLIENT_ID = 1u << 5, F_TOPIC = 1u << 6, F_ACCESS = 1u << 7,
 	F_QOS = 1u << 8, F_RETAIN = 1u << 9, F_BATCH = 1u << 10, F_GROUP = 1u << 11,
-	F_IGNORE = 1u << 12, F_VERBOSE = 1u << 13, F_CERTS = 1u << 14,
+	F_IGNORE = 1u << 12, F_VERBOSE = 1u << 13, F_CERTS = 1u << 14, F_FORMAT = 1u << 15,
 };
 
 /* Plugin options as (key, value) pairs, each with where it was written
@@ -45,6 +45,7 @@ typedef struct cli_args {
 	bool json, retain, verbose;
 	const char *mosquitto_conf, *user, *cert, *client_id, *topic, *access, *qos, *batch;
 	const char *certs;           /* --certs DIR (diff, matrix) */
+	const char *format;          /* --format (matrix) */
 	const char *list[2][64];     /* --group, --ignore values */
 	size_t nlist[2];
 	const char *pos[4];          /* positional arguments */
@@ -137,6 +138,7 @@ int cmd_identity(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
 int cmd_batch(cli_args *a, const certacl_snapshot *s);
 
 #endif

@@ -22,6 +22,7 @@ static const struct {
 	{ "retain", F_RETAIN, false }, { "batch", F_BATCH, true },
 	{ "group", F_GROUP, true }, { "ignore", F_IGNORE, true },
 	{ "verbose", F_VERBOSE, false }, { "certs", F_CERTS, true },
+	{ "format", F_FORMAT, true },
 };
 
 /* Append a copy of (key[0..keylen), value) and where it was written. */
@@ -97,6 +98,7 @@ static bool set_flag(cli_args *a, unsigned flag, const char *name, const char *v
 	case F_QOS: slot = &a->qos; break;
 	case F_BATCH: slot = &a->batch; break;
 	case F_CERTS: slot = &a->certs; break;
+	case F_FORMAT: slot = &a->format; break;
 	case F_GROUP: list = CLI_GROUPS; break;
 	case F_IGNORE: list = CLI_IGNORES; break;
 	default: return true;

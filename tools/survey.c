@@ -138,14 +138,15 @@ static bool collect_classes(survey *sv, const certacl_snapshot *s)
 	return true;
 }
 
-/* A certificate file as an identity; CA certificates are left out. */
-static bool add_cert(survey *sv, const char *path, bool skip_ca, char *err, size_t errsz)
+/* A certificate file as an identity; with `clients_only`, CA certificates and
+ * those whose key usage excludes TLS clients (a server's) are left out. */
+static bool add_cert(survey *sv, const char *path, bool clients_only, char *err, size_t errsz)
 {
 	X509 *x = cli_load_cert(path, err, errsz);
 	if(!x) return false;
-	bool ca = X509_check_ca(x) > 0;
+	bool client = X509_check_ca(x) <= 0 && X509_check_purpose(x, X509_PURPOSE_SSL_CLIENT, 0) == 1;
 	X509_free(x);
-	if(ca && skip_ca) return true;
+	if(!client && clients_only) return true;
 	char label[4200];
 	snprintf(label, sizeof(label), "cert %.4000s", path);
 	if(!add_identity(sv, label, NULL, path)){
@@ -161,7 +162,7 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every *.pem of `dir` but CA certificates, in name order. */
+/* Every client certificate (*.pem) of `dir`, in name order. */
 static bool add_cert_dir(survey *sv, const char *dir, char *err, size_t errsz)
 {
 	DIR *d = opendir(dir);

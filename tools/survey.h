@@ -41,8 +41,8 @@ typedef struct survey {
 #define SURVEY_VARIANTS 6
 
 /* Collect the identities and classes of every snapshot (the sides of a diff,
- * or one policy), plus the given certificate files and the certificates
- * (*.pem, CA certificates left out) of directory `certs_dir` (or NULL).
+ * or one policy), plus the given certificate file and the client certificates
+ * (*.pem but CA and server-only ones) of directory `certs_dir` (or NULL).
  * False with `err` set when a certificate cannot be read or a limit is hit. */
 bool survey_collect(survey *sv, const certacl_snapshot *const *sides, size_t nsides,
 		const char *cert, const char *certs_dir, char *err, size_t errsz);

@@ -679,6 +679,174 @@ class Diff(CertsMixin, unittest.TestCase):
         self.assertEqual(certacl("diff", "--help").rc, 0)
 
 
+def chromium():
+    """The headless browser of Debian's chromium package, or None."""
+    return shutil.which("chromium")
+
+
+class Matrix(CertsMixin, unittest.TestCase):
+    """certacl matrix: the table's cells are explain's answers, in every format; the HTML
+    page renders in headless Chromium with the same cells and rules."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp(prefix="certacl-matrix-")
+        cls.certs = os.path.join(cls.tmp, "certs")
+        os.makedirs(cls.certs)
+        for cn in ("E1", "H1", "ca"):
+            shutil.copy(os.path.join(cls.env.certs, cn + ".pem"), cls.certs)
+        cls.args = ["--acl-file", os.path.join(SPARKPLUG, "acl"), "--groups-from", "o",
+                    "--certs", cls.certs]
+        r = certacl("matrix", *cls.args, "--json")
+        assert r.rc == 0, r
+        cls.doc = r.json()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, True)
+        super().tearDownClass()
+
+    @staticmethod
+    def topic_of(filt):
+        return "/".join("any" if lv in ("+", "#") else lv for lv in filt.split("/"))
+
+    def row(self, cn):
+        [row] = [r for r in self.doc["rows"] if r["cert"] == os.path.join(self.certs, cn + ".pem")]
+        return row
+
+    def test_sparkplug_columns(self):
+        labels = [c["label"] for c in self.doc["columns"]]
+        types = ["NBIRTH", "NDATA", "NDEATH", "DBIRTH", "DDATA", "DDEATH", "NCMD", "DCMD"]
+        # G1 from E1's OU, Plant1/Plant2 are not in the rules: only G1 and the STATE columns
+        self.assertEqual(labels, ["G1 " + t for t in types] + ["STATE", "STATE (2.2)"])
+        rows = [r["label"] for r in self.doc["rows"]]
+        self.assertNotIn("cert %s" % os.path.join(self.certs, "ca.pem"), rows)
+        e1 = {c["label"]: cell for c, cell in zip(self.doc["columns"], self.row("E1")["cells"])}
+        self.assertEqual(e1["G1 NDATA"]["filter"], "spBv1.0/G1/NDATA/E1")
+        self.assertEqual((e1["G1 NDATA"]["write"]["allowed"], e1["G1 NDATA"]["read"]["allowed"]),
+                         (True, False))
+        self.assertEqual(e1["G1 NDATA"]["write"]["rule"]["text"],
+                         "pattern write spBv1.0/%{ou}/NDATA/%{cn} qos<=1 retain=no")
+        self.assertEqual((e1["STATE"]["write"]["allowed"], e1["STATE"]["read"]["allowed"]), (False, True))
+        h1 = {c["label"]: cell for c, cell in zip(self.doc["columns"], self.row("H1")["cells"])}
+        st = h1["STATE"]["write"]
+        self.assertEqual((st["allowed"], st["retain"]), (True, True))  # retain=only
+        self.assertTrue(h1["G1 NCMD"]["write"]["allowed"])
+        self.assertFalse(h1["G1 NDATA"]["write"]["allowed"])
+
+    def test_cells_match_explain(self):
+        asked = 0
+        for row in self.doc["rows"]:
+            who = ["--cert", row["cert"]] if row["cert"] else (
+                (["--user", row["user"]] if row["user"] else []) +
+                [x for g in row["groups"] for x in ("--group", g)])
+            for cell in row["cells"]:
+                if cell["filter"] is None:
+                    continue
+                for acc in ("read", "write", "subscribe"):
+                    a = cell[acc]
+                    topic = cell["filter"] if acc == "subscribe" else self.topic_of(cell["filter"])
+                    extra = [] if acc == "subscribe" else ["--qos", str(a["qos"])] + (
+                        ["--retain"] if a["retain"] else [])
+                    r = certacl("explain", *self.args[:4], *who, "--topic", topic,
+                                "--access", acc, *extra, "--json")
+                    e = r.json()
+                    self.assertEqual((e["allowed"], e["rule"]), (a["allowed"], a["rule"]),
+                                     (row["label"], cell["filter"], acc, r))
+                    asked += 1
+        self.assertGreater(asked, 100)
+
+    def test_text_and_markdown(self):
+        r = certacl("matrix", *self.args)
+        self.assertEqual(r.rc, 0, r)
+        e1 = [l for l in r.out.splitlines() if l.startswith("cert %s" % os.path.join(self.certs, "E1.pem"))]
+        self.assertEqual(len(e1), 1)
+        self.assertEqual(e1[0].split()[2:], ["-W-"] * 6 + ["R-S"] * 2 + ["R-S"] * 2)
+        r = certacl("matrix", *self.args, "--format", "markdown")
+        self.assertEqual(r.rc, 0, r)
+        lines = r.out.splitlines()
+        self.assertTrue(lines[0].startswith("| identity | G1 NBIRTH |"), lines[0])
+        self.assertEqual(lines[1], "|---|" + ":-:|" * len(self.doc["columns"]))
+        self.assertEqual(len([l for l in lines if l.startswith("| ")]), 1 + len(self.doc["rows"]))
+        # seed policy: its rule filters are the columns
+        r = certacl("matrix", "--acl-file", SEED, "--json")
+        self.assertEqual([c["label"] for c in r.json()["columns"]], ["STATE/+", "spBv1.0/#"])
+        self.assertEqual(certacl("matrix", "--acl-file", SEED, "--format", "pdf").rc, 2)
+
+    def test_seed_readme_shows_the_matrix(self):
+        r = certacl("matrix", "--acl-file", SEED, "--format", "markdown")
+        with open(os.path.join(u.EXAMPLES, "seed", "README.md")) as f:
+            self.assertIn(r.out, f.read())
+
+    def test_html_renders_in_chromium(self):
+        r = certacl("matrix", *self.args, "--format", "html")
+        self.assertEqual(r.rc, 0, r)
+        page = r.out
+        for banned in ("http:", "https:", "<script", "<link", "<img", "src=", "url("):
+            self.assertNotIn(banned, page)   # self-contained: nothing to fetch
+        browser = chromium()
+        if not browser:
+            self.skipTest("chromium is not installed (scripts/bootstrap installs it)")
+        path = os.path.join(self.tmp, "matrix.html")
+        with open(path, "w") as f:
+            f.write(page)
+        profile = tempfile.mkdtemp(prefix="certacl-chromium-", dir=self.tmp)
+        dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                              "--disable-background-networking", "--disable-component-update",
+                              "--disable-sync", "--no-first-run", "--user-data-dir=" + profile,
+                              "--dump-dom", "file://" + path],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                             timeout=120).stdout
+        rows = MatrixPage.parse(dom)
+        self.assertIn("<tbody>", dom)   # the browser's parser built the table
+        self.assertEqual(len(rows), 1 + len(self.doc["rows"]))
+        self.assertEqual([t for t, _ in rows[0][1:]], [c["label"] for c in self.doc["columns"]])
+        for row, (head, *cells) in zip(self.doc["rows"], rows[1:]):
+            self.assertEqual(head[0], row["label"])
+            for cell, (text, title) in zip(row["cells"], cells):
+                letters = "".join(l if cell["filter"] and cell[a]["allowed"] else
+                                  ("-" if cell["filter"] else ".")
+                                  for l, a in (("R", "read"), ("W", "write"), ("S", "subscribe")))
+                self.assertEqual(text, letters, (row["label"], cell))
+                for acc in ("read", "write", "subscribe"):
+                    rule = cell.get(acc, {}).get("rule")
+                    if rule:   # the hover text names the deciding rule
+                        self.assertIn("%s:%d '%s'" % (rule["file"], rule["line"], rule["text"]), title)
+
+
+class MatrixPage:
+    """The cells of the matrix table in a DOM: rows of (text, title) pairs."""
+
+    @staticmethod
+    def parse(dom):
+        from html.parser import HTMLParser
+
+        class P(HTMLParser):
+            def __init__(self):
+                super().__init__()
+                self.rows, self.cell = [], None
+
+            def handle_starttag(self, tag, attrs):
+                if tag == "tr":
+                    self.rows.append([])
+                elif tag in ("td", "th"):
+                    self.cell = ["", dict(attrs).get("title") or ""]
+
+            def handle_endtag(self, tag):
+                if tag in ("td", "th") and self.cell is not None:
+                    self.rows[-1].append(tuple(self.cell))
+                    self.cell = None
+
+            def handle_data(self, data):
+                if self.cell is not None:
+                    self.cell[0] += data
+
+        p = P()
+        p.feed(dom)
+        return p.rows
+
+
 class Options(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="certacl-cli-opts-")
