@@ -50,9 +50,13 @@ void expiry_tick(certacl_plugin *pl, time_t now)
 	char **kick = cut && scan.nexpired ? calloc(scan.nexpired, sizeof(char *)) : NULL;
 	size_t nkick = 0;
 	for(size_t i = 0; i < scan.nexpired; i++){
+		if(cut && !(kick && (kick[nkick] = strdup(scan.expired[i]->client_id)))){
+			scan.expired[i]->expiry_handled = false; /* out of memory: the next scan retries */
+			continue;
+		}
+		nkick += cut;
 		log_expiry(scan.expired[i], "expired", cut ? ": disconnecting"
 				: ": still connected (plugin_opt_expired log)");
-		if(kick && (kick[nkick] = strdup(scan.expired[i]->client_id))) nkick++;
 	}
 	expiry_scan_free(&scan);
 	/* After the scan: a kick ends the connection at once (DISCONNECT event),
