@@ -87,7 +87,6 @@ typedef struct diff_change {
 } diff_change;
 
 typedef struct diff_run {
-	const cli_args *a;
 	const certacl_snapshot *old, *new;
 	survey sv;
 	diff_change *changes;
@@ -202,6 +201,8 @@ static void print_side(const char *side, const cli_answer *ans)
 	printf("\n");
 }
 
+/* What becomes allowed (+), then what becomes denied (-), each with both
+ * sides' answers; then the counts. */
 static void print_plain(const diff_run *r)
 {
 	char vars[200], topic[600];
@@ -243,6 +244,7 @@ static cJSON *change_json(const diff_run *r, const diff_change *c)
 	return o;
 }
 
+/* The changes as {"allowed": [...], "denied": [...]} with the counts. */
 static void print_json(const diff_run *r)
 {
 	cJSON *doc = cJSON_CreateObject();
@@ -322,7 +324,7 @@ int cmd_diff(int argc, char **argv)
 		rc = cli_usage_error(&shared, "unexpected argument '%s'", shared.pos[0]);
 		goto out;
 	}
-	diff_run r = { .a = &shared };
+	diff_run r = { 0 };
 	r.old = load_side(&ao, "old", d.nold, d.old, &shared, &rc);
 	r.new = r.old ? load_side(&an, "new", d.nnew, d.new, &shared, &rc) : NULL;
 	char err[1300] = "";

@@ -108,11 +108,6 @@ static bool add_group_name(char **names, size_t *n, size_t max, const char *s, s
 	return true;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The Sparkplug group ids: literal second levels of spBv1.0/ rules, and the
  * OU of each certificate row. Returns how many (0: not a Sparkplug policy). */
 static size_t sparkplug_groups(matrix *m, char **names, size_t max)
@@ -136,7 +131,7 @@ static size_t sparkplug_groups(matrix *m, char **names, size_t max)
 			m->oom = true;
 		}
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	qsort(names, n, sizeof(*names), survey_cmp_names);
 	return sparkplug ? n : 0;
 }
 
@@ -212,6 +207,7 @@ static void cell_letters(const matrix_cell *c, char out[M_ACCESSES + 1])
 	out[M_ACCESSES] = '\0';
 }
 
+/* Numbered columns, then one line per identity of "RWS" cells. */
 static void print_text(const matrix *m)
 {
 	size_t w = 8;
@@ -243,6 +239,7 @@ static void print_md_text(const char *s)
 	}
 }
 
+/* A Markdown table, cells as code spans, and the legend. */
 static void print_markdown(const matrix *m)
 {
 	printf("| identity |");
@@ -297,6 +294,7 @@ static cJSON *identity_json(const survey_identity *id)
 	return o;
 }
 
+/* The columns, and per row its identity and every cell's answers. */
 static void print_json(const matrix *m)
 {
 	cJSON *doc = cJSON_CreateObject();
@@ -373,6 +371,8 @@ static const char html_head[] =
 "<p>R read, W write, S subscribe; - denied; . the class names nothing for that "
 "identity. Hover a cell for the deciding rules.</p>\n<table id=\"matrix\">\n";
 
+/* One page: the table, cells coloured by how much is allowed, a title on each
+ * cell naming the deciding rules. */
 static void print_html(const matrix *m)
 {
 	fputs(html_head, stdout);
@@ -408,6 +408,7 @@ static void print_html(const matrix *m)
 	printf("</table>\n</body></html>\n");
 }
 
+/* Free the cells, the columns and the survey (not the snapshot). */
 static void matrix_free(matrix *m)
 {
 	for(size_t i = 0; m->cells && i < m->sv.nids * m->ncols; i++) free(m->cells[i].filter);

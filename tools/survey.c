@@ -157,7 +157,7 @@ static bool add_cert(survey *sv, const char *path, bool clients_only, char *err,
 	return true;
 }
 
-static int cmp_names(const void *a, const void *b)
+int survey_cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -174,17 +174,17 @@ static bool add_cert_dir(survey *sv, const char *dir, char *err, size_t errsz)
 	size_t n = 0;
 	bool ok = true;
 	for(struct dirent *e; ok && (e = readdir(d)) != NULL; ){
-		size_t len = strlen(e->d_name);
+		size_t len = strlen(e->d_name), size = strlen(dir) + len + 2;
 		if(len < 5 || strcmp(e->d_name + len - 4, ".pem") != 0) continue;
-		if(n == SURVEY_MAX_IDENTITIES || !(names[n] = malloc(strlen(dir) + len + 2))){
+		if(n == SURVEY_MAX_IDENTITIES || !(names[n] = malloc(size))){
 			snprintf(err, errsz, "%s: too many certificates, or out of memory", dir);
 			ok = false;
 			break;
 		}
-		sprintf(names[n++], "%s/%s", dir, e->d_name);
+		snprintf(names[n++], size, "%s/%s", dir, e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
+	qsort(names, n, sizeof(*names), survey_cmp_names);
 	for(size_t i = 0; i < n; i++){
 		if(ok) ok = add_cert(sv, names[i], true, err, errsz);
 		free(names[i]);
@@ -206,6 +206,7 @@ bool survey_collect(survey *sv, const certacl_snapshot *const *sides, size_t nsi
 	return ok;
 }
 
+/* Free the identities (their strings) and the class list. */
 void survey_free(survey *sv)
 {
 	for(size_t i = 0; i < sv->nids; i++){

@@ -47,6 +47,8 @@ typedef struct survey {
 bool survey_collect(survey *sv, const certacl_snapshot *const *sides, size_t nsides,
 		const char *cert, const char *certs_dir, char *err, size_t errsz);
 void survey_free(survey *sv);
+/* qsort order of C strings through pointers (names, groups). */
+int survey_cmp_names(const void *a, const void *b);
 
 /* The filter class `c` stands for, for identity `id` under snapshot `s`, in
  * out: a pattern's placeholders filled with the identity's values (the client
