@@ -118,7 +118,6 @@ typedef struct cli_answer {
 	char error[1200];          /* the question could not be asked (e.g. unreadable cert) */
 } cli_answer;
 
-bool cli_parse_access(const char *s, certacl_access *out);
 /* Decide a question with the core; false (error set) when it cannot be asked. */
 bool cli_decide(const certacl_snapshot *s, const cli_question *q, cli_answer *out);
 void cli_answer_free(cli_answer *ans);

@@ -124,7 +124,7 @@ static const char *apply_key(batch *b, batch_line *bl, int k, const char *v)
 		if(q->ngroups == sizeof(q->groups) / sizeof(q->groups[0])) return "too many groups";
 		q->groups[q->ngroups++] = v;
 		return NULL;
-	case K_ACCESS: return cli_parse_access(v, &q->access) ? NULL
+	case K_ACCESS: return certacl_access_parse(v, &q->access) ? NULL
 		: "expected read, write, subscribe or unsubscribe";
 	case K_TOPIC: q->topic = v; return NULL;
 	case K_QOS:

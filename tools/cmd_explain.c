@@ -46,21 +46,6 @@ static const char explain_help[] =
 "not as expected), 2 usage error, or a configuration, policy or input that cannot be\n"
 "loaded.\n";
 
-/* read, write, subscribe, unsubscribe: the names acl_decide uses. */
-bool cli_parse_access(const char *s, certacl_access *out)
-{
-	static const certacl_access all[] = {
-		CERTACL_READ, CERTACL_WRITE, CERTACL_SUBSCRIBE, CERTACL_UNSUBSCRIBE,
-	};
-	for(size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++){
-		if(strcmp(s, certacl_access_name(all[i])) == 0){
-			*out = all[i];
-			return true;
-		}
-	}
-	return false;
-}
-
 /* The CONNECT step for a certificate question, as the plugin takes it:
  * username, groups (map entry, then OU/O) and the certificate values that
  * placeholders use, all from auth_decide(). Client-id ownership ("owned")
@@ -238,7 +223,7 @@ static const char *question_problem(const cli_args *a)
 	if(!a->topic) return "--topic is required";
 	if(!a->access) return "--access is required";
 	certacl_access acc;
-	if(!cli_parse_access(a->access, &acc)) return "--access: expected read, write, subscribe or unsubscribe";
+	if(!certacl_access_parse(a->access, &acc)) return "--access: expected read, write, subscribe or unsubscribe";
 	if(a->qos && (strlen(a->qos) != 1 || a->qos[0] < '0' || a->qos[0] > '2')) return "--qos: expected 0, 1 or 2";
 	return NULL;
 }
@@ -252,7 +237,7 @@ static bool question_from_args(const cli_args *a, cli_question *q)
 		cli_usage_error(a, "%s", problem);
 		return false;
 	}
-	cli_parse_access(a->access, &q->access);
+	certacl_access_parse(a->access, &q->access);
 	q->qos = a->qos ? a->qos[0] - '0' : 0;
 	q->user = a->user;
 	q->cert = a->cert;

@@ -36,6 +36,8 @@ typedef enum certacl_access {
 } certacl_access;
 
 const char *certacl_access_name(certacl_access a);
+/* The access named `s` (certacl_access_name's words); false for any other. */
+bool certacl_access_parse(const char *s, certacl_access *out);
 
 typedef enum certacl_section {
 	CERTACL_SECTION_ANON = 0, /* topic lines before the first user/group line */

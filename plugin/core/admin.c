@@ -141,21 +141,6 @@ static const char *list_clients(const certacl_admin_ctx *ctx, const cJSON *cmd, 
 	return NULL;
 }
 
-static bool access_parse(const char *s, certacl_access *out)
-{
-	static const struct { const char *name; certacl_access a; } names[] = {
-		{ "read", CERTACL_READ }, { "write", CERTACL_WRITE },
-		{ "subscribe", CERTACL_SUBSCRIBE }, { "unsubscribe", CERTACL_UNSUBSCRIBE },
-	};
-	for(size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++){
-		if(strcmp(s, names[i].name) == 0){
-			*out = names[i].a;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* explain: the live policy's answer for a connected client (its groups and
  * certificate values) or for a username, with the deciding rule. */
 static const char *explain(const certacl_admin_ctx *ctx, const cJSON *cmd, cJSON **data)
@@ -168,7 +153,7 @@ static const char *explain(const certacl_admin_ctx *ctx, const cJSON *cmd, cJSON
 	long qos = opt_uint(cmd, "qos", 0, 2, &bad);
 	const cJSON *retain = cJSON_GetObjectItemCaseSensitive(cmd, "retain");
 	certacl_request req = { .qos = (int)qos, .retain = cJSON_IsTrue(retain) };
-	if(bad || !topic || (retain && !cJSON_IsBool(retain)) || !access_parse(access, &req.access)){
+	if(bad || !topic || (retain && !cJSON_IsBool(retain)) || !certacl_access_parse(access, &req.access)){
 		return "explain needs \"topic\", \"access\" (read, write, subscribe or unsubscribe) and "
 				"\"username\" or the \"clientid\" of a connected client; \"qos\" 0-2 and "
 				"\"retain\" true/false are optional";

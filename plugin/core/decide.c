@@ -604,6 +604,20 @@ const char *certacl_access_name(certacl_access a)
 	return "?";
 }
 
+bool certacl_access_parse(const char *s, certacl_access *out)
+{
+	static const certacl_access all[] = {
+		CERTACL_READ, CERTACL_WRITE, CERTACL_SUBSCRIBE, CERTACL_UNSUBSCRIBE,
+	};
+	for(size_t i = 0; s && i < sizeof(all) / sizeof(all[0]); i++){
+		if(strcmp(s, certacl_access_name(all[i])) == 0){
+			*out = all[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 const char *certacl_reason_text(certacl_reason r)
 {
 	switch(r){
