@@ -40,6 +40,9 @@ typedef struct certacl_cert_values {
 } certacl_cert_values;
 
 bool cert_values_capture(X509 *cert, certacl_cert_values *out);
+/* The RFC 2253 form of a name into out, UTF-8 kept as is (not \XX escaped).
+ * NULL on success, or why it gives no usable text (too long, NUL, not UTF-8). */
+const char *cert_name_rfc2253(const X509_NAME *name, char *out, size_t outsz);
 void cert_values_free(certacl_cert_values *v);
 /* Copy every subject entry of type `field` ("ou" or "o") that is a usable name
  * (certacl_name_problem) into out[0..max); returns how many. Free each. */

@@ -1,4 +1,5 @@
 /* certacl: certificate revocation lists (see crl.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include <openssl/pem.h>
 
 #include "certacl/crl.h"
+#include "certacl/identity.h"
 
 #define CRL_FILE_MAX (64u << 20) /* bytes: a CRL of a million serials is ~40 MB */
 
@@ -35,16 +37,10 @@ size_t crls_count(const certacl_crls *l)
 	return l ? l->n : 0;
 }
 
-/* RFC 2253 text of a name, cut to outsz. */
+/* A name for a message: its RFC 2253 form, or "?" when it has none usable. */
 static const char *name_text(const X509_NAME *name, char *out, size_t outsz)
 {
-	BIO *b = BIO_new(BIO_s_mem());
-	out[0] = '\0';
-	if(b && X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0){
-		int n = BIO_read(b, out, (int)outsz - 1);
-		out[n > 0 ? n : 0] = '\0';
-	}
-	BIO_free(b);
+	if(cert_name_rfc2253(name, out, outsz)) snprintf(out, outsz, "?");
 	return out;
 }
 

@@ -88,8 +88,7 @@ static const char *subject_entry(X509 *cert, int nid, char *out, size_t outsz, u
 	return asn1_to_utf8(X509_NAME_ENTRY_get_data(e), out, outsz);
 }
 
-/* RFC 2253 form of a name, keeping UTF-8 as is (not \XX escaped). */
-static const char *name_rfc2253(const X509_NAME *name, char *out, size_t outsz)
+const char *cert_name_rfc2253(const X509_NAME *name, char *out, size_t outsz)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	if(!b) return "out of memory";
@@ -183,7 +182,7 @@ const char *identity_from_cert(X509 *cert, const certacl_id_spec *spec,
 			? "certificate subject has no CN" : "certificate CN is unusable (empty, NUL, invalid UTF-8 or too long)";
 		break;
 	case CERTACL_ID_DN:
-		why = name_rfc2253(X509_get_subject_name(cert), out, outsz);
+		why = cert_name_rfc2253(X509_get_subject_name(cert), out, outsz);
 		if(why) return "certificate subject DN is unusable (empty, NUL, invalid UTF-8 or too long)";
 		break;
 	case CERTACL_ID_SAN_DNS:
@@ -235,8 +234,8 @@ bool cert_values_capture(X509 *cert, certacl_cert_values *v)
 	v->cn = dup_field(subject_entry(cert, NID_commonName, buf, FIELD_MAX, &v->cn_count), buf);
 	v->ou = dup_field(subject_entry(cert, NID_organizationalUnitName, buf, FIELD_MAX, NULL), buf);
 	v->o = dup_field(subject_entry(cert, NID_organizationName, buf, FIELD_MAX, NULL), buf);
-	v->dn = dup_field(name_rfc2253(X509_get_subject_name(cert), buf, FIELD_MAX), buf);
-	v->issuer_dn = dup_field(name_rfc2253(X509_get_issuer_name(cert), buf, FIELD_MAX), buf);
+	v->dn = dup_field(cert_name_rfc2253(X509_get_subject_name(cert), buf, FIELD_MAX), buf);
+	v->issuer_dn = dup_field(cert_name_rfc2253(X509_get_issuer_name(cert), buf, FIELD_MAX), buf);
 	v->serial = dup_field(serial_hex(cert, buf, FIELD_MAX), buf);
 	v->sha256 = dup_field(sha256_hex(cert, buf, FIELD_MAX), buf);
 	v->san_dns = dup_field(san_entry(cert, GEN_DNS, 0, buf, FIELD_MAX), buf);
