@@ -3,23 +3,8 @@
  * so every answer is the plugin's answer. This file dispatches subcommands. */
 #include <string.h>
 
-#include "cli.h"
-
-const char cli_options_help[] =
-"Plugin options (the broker's plugin_opt_KEY lines; KEY's '_' written as '-'):\n"
-"  --acl-file FILE         an ACL file (repeatable, or FILE,FILE,...)\n"
-"  --identity FIELD        cn, dn, san-dns, san-email, san-uri[:N], serial, sha256\n"
-"  --identity-map FILE     identity -> username [groups] mapping file\n"
-"  --unmapped allow|deny   identities missing from the map: as-is, or refused\n"
-"  --no-cert deny|defer    clients without a certificate\n"
-"  --config FILE.json      a JSON file holding any of these options\n"
-"  --KEY VALUE             any other plugin_opt_KEY, passed on as it is\n"
-"  --mosquitto-conf FILE   read the plugin_opt_* lines that follow the certacl.so\n"
-"                          'plugin' line of a broker configuration (include_dir is\n"
-"                          followed); an option also given on the command line\n"
-"                          replaces the configuration's values for that key\n"
-"  --json                  machine-readable output (a JSON document on stdout)\n"
-"  -h, --help              this text\n";
+#include "cli_args.h"
+#include "commands.h"
 
 static const char main_help[] =
 "Usage: certacl COMMAND [OPTIONS]\n"

@@ -1,5 +1,6 @@
-/* certacl command-line tool: argument parsing, plugin options and the snapshot
- * they build, error reporting and JSON helpers shared by the subcommands. */
+/* certacl command-line tool: argument parsing, plugin options (and their help
+ * text) and the snapshot they build, error reporting and JSON helpers shared by
+ * the subcommands. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -7,7 +8,9 @@
 
 #include <openssl/pem.h>
 
-#include "cli.h"
+#include "cli_args.h"
+#include "cli_pairs.h"
+#include "mosqconf.h"
 
 /* The tool's own flags. Every other --KEY VALUE is a plugin option. */
 static const struct {
@@ -25,41 +28,22 @@ static const struct {
 	{ "format", F_FORMAT, true },
 };
 
-/* Append a copy of (key[0..keylen), value) and where it was written. */
-bool cli_pairs_add(cli_pairs *p, const char *key, size_t keylen, const char *value,
-		const char *where)
-{
-	if(p->n == p->cap){
-		size_t ncap = p->cap ? p->cap * 2 : 16;
-		certacl_opt_pair *nv = realloc(p->v, ncap * sizeof(*nv));
-		if(nv) p->v = nv;
-		char **nw = nv ? realloc(p->where, ncap * sizeof(*nw)) : NULL;
-		if(!nw) return false;
-		p->where = nw;
-		p->cap = ncap;
-	}
-	char *k = strndup(key, keylen), *v = strdup(value), *w = strdup(where);
-	if(!k || !v || !w){
-		free(k); free(v); free(w);
-		return false;
-	}
-	p->v[p->n] = (certacl_opt_pair){ k, v };
-	p->where[p->n++] = w;
-	return true;
-}
-
-/* Free every pair and the arrays. */
-void cli_pairs_free(cli_pairs *p)
-{
-	for(size_t i = 0; i < p->n; i++){
-		free((char *)p->v[i].key);
-		free((char *)p->v[i].value);
-		free(p->where[i]);
-	}
-	free(p->v);
-	free(p->where);
-	memset(p, 0, sizeof(*p));
-}
+/* The help text of the plugin options and the flags every subcommand accepts. */
+const char cli_options_help[] =
+"Plugin options (the broker's plugin_opt_KEY lines; KEY's '_' written as '-'):\n"
+"  --acl-file FILE         an ACL file (repeatable, or FILE,FILE,...)\n"
+"  --identity FIELD        cn, dn, san-dns, san-email, san-uri[:N], serial, sha256\n"
+"  --identity-map FILE     identity -> username [groups] mapping file\n"
+"  --unmapped allow|deny   identities missing from the map: as-is, or refused\n"
+"  --no-cert deny|defer    clients without a certificate\n"
+"  --config FILE.json      a JSON file holding any of these options\n"
+"  --KEY VALUE             any other plugin_opt_KEY, passed on as it is\n"
+"  --mosquitto-conf FILE   read the plugin_opt_* lines that follow the certacl.so\n"
+"                          'plugin' line of a broker configuration (include_dir is\n"
+"                          followed); an option also given on the command line\n"
+"                          replaces the configuration's values for that key\n"
+"  --json                  machine-readable output (a JSON document on stdout)\n"
+"  -h, --help              this text\n";
 
 /* Free what cli_parse allocated (the plugin options). */
 void cli_args_free(cli_args *a)

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_args.h"
+#include "cli_decide.h"
+#include "cmd_batch.h"
 
 typedef struct batch {
 	cli_args *a;

@@ -9,7 +9,8 @@
 
 #include <mosquitto.h>
 
-#include "cli.h"
+#include "cli_args.h"
+#include "commands.h"
 
 #define CTL_TOPIC "$CONTROL/certacl/v1"
 #define CTL_RESPONSE CTL_TOPIC "/response"

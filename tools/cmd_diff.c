@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
+#include "cli_decide.h"
+#include "commands.h"
 #include "survey.h"
 
 static const char diff_help[] =

@@ -6,7 +6,9 @@
 
 #include <openssl/x509v3.h>
 
-#include "cli.h"
+#include "certacl/auth.h"
+#include "cli_args.h"
+#include "commands.h"
 
 static const char identity_help[] =
 "Usage: certacl identity CERT.pem [OPTIONS]\n"

@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "certacl/lint.h"
-#include "cli.h"
+#include "cli_args.h"
+#include "commands.h"
 
 static const char lint_help[] =
 "Usage: certacl lint [OPTIONS]\n"

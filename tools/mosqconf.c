@@ -8,12 +8,14 @@
  * (with per_listener_settings each listener may load its own copy). */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "cli_pairs.h"
+#include "mosqconf.h"
 
 #define INCLUDE_DEPTH_MAX 8
 

@@ -7,6 +7,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "cli_args.h"
 #include "survey.h"
 
 /* Where the topic of a read or write question puts a wildcard level. */

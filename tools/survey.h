@@ -8,7 +8,7 @@
 #define CERTACL_SURVEY_H
 
 #include "certacl/topic.h"
-#include "cli.h"
+#include "cli_decide.h"
 
 #define SURVEY_MAX_IDENTITIES 4096
 #define SURVEY_MAX_CLASSES 4096

@@ -1,16 +1,18 @@
-/* certacl command-line tool: what the subcommands share. The tool decides
- * nothing itself: every answer comes from the core (snapshot_build, auth_decide,
- * acl_decide, lint_snapshot), exactly as the plugin gets it. */
-#ifndef CERTACL_CLI_H
-#define CERTACL_CLI_H
+/* certacl command-line tool: what the subcommands share (cli_args.c): exit
+ * codes, the command line, the snapshot its options build, error reporting and
+ * JSON helpers. The tool decides nothing itself: every answer comes from the
+ * core (snapshot_build, auth_decide, acl_decide, lint_snapshot), exactly as the
+ * plugin gets it. */
+#ifndef CERTACL_CLI_ARGS_H
+#define CERTACL_CLI_ARGS_H
 
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/x509.h>
 
-#include "certacl/auth.h"
 #include "certacl/config.h"
+#include "cli_pairs.h"
 
 /* Exit codes, the same for every subcommand. */
 enum {
@@ -26,18 +28,6 @@ enum {
 	F_QOS = 1u << 8, F_RETAIN = 1u << 9, F_BATCH = 1u << 10, F_GROUP = 1u << 11,
 	F_IGNORE = 1u << 12, F_VERBOSE = 1u << 13, F_CERTS = 1u << 14, F_FORMAT = 1u << 15,
 };
-
-/* Plugin options as (key, value) pairs, each with where it was written
- * ("mosquitto.conf:12", "command line (--acl-file)"); the strings are owned here. */
-typedef struct cli_pairs {
-	certacl_opt_pair *v;
-	char **where;
-	size_t n, cap;
-} cli_pairs;
-
-bool cli_pairs_add(cli_pairs *p, const char *key, size_t keylen, const char *value,
-		const char *where);
-void cli_pairs_free(cli_pairs *p);
 
 typedef struct cli_args {
 	const char *cmd;             /* "lint", "identity", "explain" */
@@ -68,11 +58,6 @@ void cli_args_free(cli_args *a);
  * false and no ACL file is named, an empty policy is used (a->no_policy). */
 certacl_snapshot *cli_snapshot(cli_args *a, bool need_policy, certacl_error *err);
 
-/* Read the plugin_opt_* lines that follow the certacl.so `plugin` line of a
- * mosquitto.conf (include_dir followed). False with err set when the file
- * cannot be read or names no certacl plugin. */
-bool mosqconf_read(const char *path, cli_pairs *out, certacl_error *err);
-
 /* Report a failure and return CLI_ERROR: plain text on stderr, or with --json
  * {"error": {...}} on stdout. `text` is "file:line: message" or a sentence. */
 int cli_fail(const cli_args *a, const char *text);
@@ -94,50 +79,7 @@ X509 *cli_load_cert(const char *path, char *why, size_t whysz);
 cJSON *cli_rule_json(const certacl_rule *r);
 const char *cli_section_name(const certacl_rule *r);
 
-/* One question for explain: who asks what. */
-typedef struct cli_question {
-	const char *user;      /* the username the client has; NULL: none (or from cert) */
-	const char *cert;      /* certificate file: the username comes from auth_decide() */
-	const char *client_id; /* NULL: unknown (rules with %c then grant nothing) */
-	const char *groups[64];/* with --user: the groups the user is in */
-	size_t ngroups;
-	certacl_access access;
-	const char *topic;
-	int qos;
-	bool retain;
-} cli_question;
-
-/* The answer, with what the CONNECT step gave when a certificate was used. */
-typedef struct cli_answer {
-	bool allowed;
-	bool refused;              /* refused (or deferred) at CONNECT: d is unset */
-	const char *broker_refusal; /* refused by mosquitto before any ACL: d is unset */
-	certacl_decision d;
-	bool have_auth;
-	certacl_auth_result auth;  /* with a certificate (free with cli_answer_free) */
-	char error[1200];          /* the question could not be asked (e.g. unreadable cert) */
-} cli_answer;
-
-/* Decide a question with the core; false (error set) when it cannot be asked. */
-bool cli_decide(const certacl_snapshot *s, const cli_question *q, cli_answer *out);
-void cli_answer_free(cli_answer *ans);
-/* The answer as one plain-text block (lines start with `indent`) or JSON. */
-void cli_answer_print(const cli_question *q, const cli_answer *ans, const char *indent);
-cJSON *cli_answer_json(const cli_question *q, const cli_answer *ans);
-/* The reason of an answer in words, as the plugin logs it. */
-const char *cli_reason_words(const cli_answer *ans);
-/* A short description of the question: "write 'a/b' by user 'U' ...". */
-void cli_question_text(const cli_question *q, char *out, size_t n);
-
 /* The help text shared by every subcommand: how plugin options are given. */
 extern const char cli_options_help[];
-
-int cmd_lint(int argc, char **argv);
-int cmd_identity(int argc, char **argv);
-int cmd_explain(int argc, char **argv);
-int cmd_ctl(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
-int cmd_matrix(int argc, char **argv);
-int cmd_batch(cli_args *a, const certacl_snapshot *s);
 
 #endif
