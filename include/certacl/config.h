@@ -46,6 +46,11 @@ typedef struct certacl_options {
 	unsigned log_per_client;  /* audit lines per client per 10 s before summarising */
 	certacl_expired expired;  /* a live client whose certificate expires: cut or log */
 	unsigned expiry_warn_days; /* warn daily about certificates this close to expiry */
+	/* Offline persistent sessions whose owner is kept (clientid owned): how
+	 * many in all and per username, and where they are saved for restarts
+	 * (NULL: not saved). */
+	unsigned session_owners_max, session_owners_per_user;
+	char *session_owners_file;
 	certacl_idmap *inline_map; /* identity_map given as a JSON array */
 	unsigned set_mask; /* single-valued keys already set (each may be set once) */
 } certacl_options;

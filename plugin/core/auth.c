@@ -28,9 +28,10 @@ static void refuse(certacl_auth_result *out, const char *fmt, ...)
 
 /* Client-id binding. "owned": an id held by a live connection of another user
  * cannot be taken (stock mosquitto would disconnect the holder and fire its
- * will). "equal"/"prefix": the id must be the username, or start with it
- * followed by a separator (so user "edge1" cannot use "edge10" or "edge1é",
- * which belong to users "edge10" and "edge1é"). */
+ * will), nor can the kept session of another user while it is offline (it
+ * would be resumed, or wiped by a clean start). "equal"/"prefix": the id must
+ * be the username, or start with it followed by a separator (so user "edge1"
+ * cannot use "edge10" or "edge1é", which belong to users "edge10" and "edge1é"). */
 const char *clientid_problem(const certacl_snapshot *s, const certacl_conns *conns,
 		const char *client_id, const char *username, const void *live)
 {
@@ -50,13 +51,14 @@ const char *clientid_problem(const certacl_snapshot *s, const certacl_conns *con
 			"one of '" CLIENTID_SEPARATORS "' (plugin_opt_clientid prefix)";
 	}
 	case CERTACL_CLIENTID_OWNED: {
-		const certacl_conn *owner = conns ? conns_holder(conns, client_id, (int64_t)time(NULL)) : NULL;
-		if(owner && owner->live != live
-				&& (!username || strcmp(owner->username, username) != 0)){
-			return "client id is in use by a live connection of another user "
-				"(takeover refused; plugin_opt_clientid owned)";
+		const certacl_conn *owner = conns ? conns_owner(conns, client_id, (int64_t)time(NULL)) : NULL;
+		if(!owner || owner->live == live || (username && strcmp(owner->username, username) == 0)){
+			return NULL;
 		}
-		return NULL;
+		return owner->live ? "client id is in use by a live connection of another user "
+			"(takeover refused; plugin_opt_clientid owned)"
+			: "client id belongs to another user's persistent session, kept while it is "
+			"offline (plugin_opt_clientid owned)";
 	}
 	}
 	return "unknown client id binding";

@@ -1,6 +1,8 @@
-/* certacl: the client table (see clients.h). A hash by client id, plus a list
- * of offline records in the order they went offline, so the oldest can be
- * dropped when there are too many. */
+/* certacl: the client table (see clients.h). A hash by client id; offline
+ * records are also in one of two lists in the order they went offline (plain,
+ * and kept sessions), so the oldest can be dropped when there are too many, and
+ * a kept session is also in its user's list, for the per-user bound. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,51 +10,167 @@
 
 #include "certacl/clients.h"
 
-typedef struct conn_rec {
-	certacl_conn c;
-	struct conn_rec *older, *newer; /* offline list links */
+typedef struct conn_rec conn_rec;
+typedef struct rec_links { conn_rec *older, *newer; } rec_links;
+typedef struct rec_list { conn_rec *oldest, *newest; size_t n; } rec_list;
+
+/* The kept sessions of one username, oldest first. */
+typedef struct user_sessions {
+	char *username;
+	rec_list kept;
 	UT_hash_handle hh;
-} conn_rec;
+} user_sessions;
+
+struct conn_rec {
+	certacl_conn c;
+	rec_links by_age;      /* in plain or kept, while offline */
+	rec_links by_user;     /* in user->kept, while a kept session */
+	user_sessions *user;
+	bool owner_kept;       /* an unconfirmed claim that replaced its user's kept session */
+	UT_hash_handle hh;
+};
 
 struct certacl_conns {
 	conn_rec *by_id;
-	conn_rec *oldest_offline, *newest_offline;
-	size_t offline, offline_max, live;
+	user_sessions *users;
+	rec_list plain, kept;
+	size_t offline_max, owners_max, owners_per_user, live;
+	unsigned long dropped_max, dropped_user, changes;
 };
+
+/* Lists are threaded through one of two link fields (by_age, by_user). */
+static rec_links *links(conn_rec *r, size_t field)
+{
+	return (rec_links *)((char *)r + field);
+}
+
+static void list_append(rec_list *l, conn_rec *r, size_t field)
+{
+	links(r, field)->older = l->newest;
+	links(r, field)->newer = NULL;
+	if(l->newest) links(l->newest, field)->newer = r;
+	else l->oldest = r;
+	l->newest = r;
+	l->n++;
+}
+
+static void list_unlink(rec_list *l, conn_rec *r, size_t field)
+{
+	rec_links *k = links(r, field);
+	if(k->older) links(k->older, field)->newer = k->newer;
+	else l->oldest = k->newer;
+	if(k->newer) links(k->newer, field)->older = k->older;
+	else l->newest = k->older;
+	k->older = k->newer = NULL;
+	l->n--;
+}
 
 certacl_conns *conns_new(size_t offline_max)
 {
 	certacl_conns *c = calloc(1, sizeof(*c));
-	if(c) c->offline_max = offline_max;
+	if(!c) return NULL;
+	c->offline_max = offline_max;
+	c->owners_max = CERTACL_OWNERS_MAX;
+	c->owners_per_user = CERTACL_OWNERS_PER_USER;
 	return c;
 }
 
-static void offline_unlink(certacl_conns *c, conn_rec *r)
+static void values_free(certacl_conn *v)
 {
-	if(r->older) r->older->newer = r->newer;
-	else c->oldest_offline = r->newer;
-	if(r->newer) r->newer->older = r->older;
-	else c->newest_offline = r->older;
-	r->older = r->newer = NULL;
-	c->offline--;
+	for(size_t i = 0; i < v->ngroups; i++) free(v->groups[i]);
+	free(v->groups);
+	v->groups = NULL;
+	v->ngroups = 0;
+	cert_values_free(&v->cert);
 }
 
 static void rec_free(conn_rec *r)
 {
 	free(r->c.client_id);
 	free(r->c.username);
-	for(size_t i = 0; i < r->c.ngroups; i++) free(r->c.groups[i]);
-	free(r->c.groups);
-	cert_values_free(&r->c.cert);
+	values_free(&r->c);
 	free(r);
+}
+
+/* Does the owners file keep this record (conns_each_owner)? */
+static bool rec_saved(const conn_rec *r)
+{
+	return r->c.session_kept || r->owner_kept || (r->c.live && r->c.session_persists && !r->c.claimed_at);
+}
+
+/* Take a kept session out of its lists (it stays in the hash). */
+static void kept_unlink(certacl_conns *c, conn_rec *r)
+{
+	list_unlink(&c->kept, r, offsetof(conn_rec, by_age));
+	list_unlink(&r->user->kept, r, offsetof(conn_rec, by_user));
+	if(!r->user->kept.n){
+		HASH_DEL(c->users, r->user);
+		free(r->user->username);
+		free(r->user);
+	}
+	r->user = NULL;
+	r->c.session_kept = false;
 }
 
 static void rec_remove(certacl_conns *c, conn_rec *r)
 {
+	if(rec_saved(r)) c->changes++;
 	HASH_DEL(c->by_id, r);
 	if(r->c.live) c->live--;
-	else offline_unlink(c, r);
+	else if(r->c.session_kept) kept_unlink(c, r);
+	else list_unlink(&c->plain, r, offsetof(conn_rec, by_age));
 	rec_free(r);
+}
+
+/* Drop the user's oldest kept sessions past the per-user bound (u is freed
+ * with its last session: counted down, never read after). */
+static void trim_user(certacl_conns *c, user_sessions *u)
+{
+	for(size_t n = u->kept.n; n > c->owners_per_user; n--){
+		rec_remove(c, u->kept.oldest);
+		c->dropped_user++;
+	}
+}
+
+/* Drop the oldest kept sessions of all past the total bound. */
+static void trim_all(certacl_conns *c)
+{
+	while(c->kept.n > c->owners_max){
+		rec_remove(c, c->kept.oldest);
+		c->dropped_max++;
+	}
+}
+
+/* Make an offline record a kept session of its user. False on out-of-memory
+ * (then it stays a plain offline record). */
+static bool kept_link(certacl_conns *c, conn_rec *r)
+{
+	user_sessions *u;
+	HASH_FIND_STR(c->users, r->c.username, u);
+	if(!u){
+		if(!(u = calloc(1, sizeof(*u))) || !(u->username = strdup(r->c.username))){
+			free(u);
+			return false;
+		}
+		HASH_ADD_KEYPTR(hh, c->users, u->username, strlen(u->username), u);
+	}
+	r->user = u;
+	r->c.session_kept = true;
+	list_append(&c->kept, r, offsetof(conn_rec, by_age));
+	list_append(&u->kept, r, offsetof(conn_rec, by_user));
+	c->changes++;
+	trim_user(c, u);
+	trim_all(c);
+	return true;
+}
+
+void conns_set_owner_bounds(certacl_conns *c, size_t max, size_t per_user)
+{
+	c->owners_max = max;
+	c->owners_per_user = per_user;
+	user_sessions *u, *tmp;
+	HASH_ITER(hh, c->users, u, tmp) trim_user(c, u);
+	trim_all(c);
 }
 
 void conns_free(certacl_conns *c)
@@ -62,6 +180,12 @@ void conns_free(certacl_conns *c)
 	HASH_ITER(hh, c->by_id, r, tmp){
 		HASH_DEL(c->by_id, r);
 		rec_free(r);
+	}
+	user_sessions *u, *utmp;
+	HASH_ITER(hh, c->users, u, utmp){
+		HASH_DEL(c->users, u);
+		free(u->username);
+		free(u);
 	}
 	free(c);
 }
@@ -129,30 +253,61 @@ const certacl_conn *conns_holder(const certacl_conns *c, const char *client_id, 
 	return r;
 }
 
+const certacl_conn *conns_owner(const certacl_conns *c, const char *client_id, int64_t now)
+{
+	conn_rec *r;
+	if(!client_id) return NULL;
+	HASH_FIND_STR(c->by_id, client_id, r);
+	if(r && (r->c.session_kept || r->owner_kept)) return &r->c;
+	return conns_holder(c, client_id, now);
+}
+
 bool conns_claim(certacl_conns *c, const char *client_id, const void *live,
 		const char *username, int64_t now)
 {
-	const certacl_conn *r0 = conns_find(c, client_id);
-	if(!username) username = "";
-	if(r0 && r0->live == live && strcmp(r0->username, username) == 0) return true; /* re-auth */
-	const certacl_conn *h = conns_holder(c, client_id, now);
-	if(h && h->live != live) return true; /* held by another: refused before this */
-	if(!conns_connect(c, client_id, live, username, NULL, 0, NULL)) return false;
 	conn_rec *r;
 	HASH_FIND_STR(c->by_id, client_id, r);
+	if(!username) username = "";
+	if(r && r->c.live == live && strcmp(r->c.username, username) == 0) return true; /* re-auth */
+	const certacl_conn *h = conns_holder(c, client_id, now);
+	if(h && h->live != live) return true; /* held by another: refused before this */
+	/* The owner's password client claiming its kept session back: until the
+	 * password is seen to pass, the session stays the owner's. */
+	bool owner_kept = r && (r->c.session_kept || r->owner_kept) && strcmp(r->c.username, username) == 0;
+	if(!conns_connect(c, client_id, live, username, NULL, 0, NULL)) return false;
+	HASH_FIND_STR(c->by_id, client_id, r);
 	r->c.claimed_at = now > 0 ? now : 1;
+	r->owner_kept = owner_kept;
+	if(owner_kept) c->changes++;
 	return true;
 }
+
+/* Run `change` on r, counting a change of what conns_each_owner lists. */
+#define CHANGE_SAVED(c, r, change) do { \
+	bool saved_ = rec_saved(r); \
+	change; \
+	if(saved_ != rec_saved(r)) (c)->changes++; \
+} while(0)
 
 const certacl_conn *conns_confirm(certacl_conns *c, const char *client_id, const void *live,
 		const char *username)
 {
-	certacl_conn *r = conns_get(c, client_id, username);
-	if(r && r->live == live) r->claimed_at = 0;
-	return r;
+	certacl_conn *found = conns_get(c, client_id, username);
+	if(found && found->live == live && found->claimed_at){
+		conn_rec *r = (conn_rec *)found;
+		CHANGE_SAVED(c, r, (r->c.claimed_at = 0, r->owner_kept = false));
+	}
+	return found;
 }
 
-void conns_disconnect(certacl_conns *c, const char *client_id, const void *live)
+void conns_set_persists(certacl_conns *c, const char *client_id, const void *live, bool persists)
+{
+	conn_rec *r = (conn_rec *)conns_live(c, client_id, live);
+	if(r) CHANGE_SAVED(c, r, r->c.session_persists = persists);
+}
+
+void conns_disconnect(certacl_conns *c, const char *client_id, const void *live,
+		bool session_kept, int64_t now)
 {
 	conn_rec *r;
 	if(!client_id) return;
@@ -160,21 +315,58 @@ void conns_disconnect(certacl_conns *c, const char *client_id, const void *live)
 	/* Only the connection that owns the record takes it offline: a client
 	 * refused at CONNECT, or one taken over, must not affect the owner. */
 	if(!r || r->c.live != live || !live) return;
+	/* An unconfirmed claim owns nothing, but leaves its user's session kept. */
+	bool kept = r->c.claimed_at ? r->owner_kept : session_kept;
+	bool saved = rec_saved(r);
 	r->c.live = NULL;
+	r->c.claimed_at = 0;
+	r->owner_kept = false;
+	r->c.offline_since = now;
 	c->live--;
-	r->older = c->newest_offline;
-	if(c->newest_offline) c->newest_offline->newer = r;
-	else c->oldest_offline = r;
-	c->newest_offline = r;
-	c->offline++;
-	while(c->offline > c->offline_max && c->oldest_offline){
-		rec_remove(c, c->oldest_offline);
+	if(kept && kept_link(c, r)) return;
+	if(saved) c->changes++;
+	list_append(&c->plain, r, offsetof(conn_rec, by_age));
+	while(c->plain.n > c->offline_max) rec_remove(c, c->plain.oldest);
+}
+
+void conns_forget_offline_values(certacl_conns *c)
+{
+	while(c->plain.oldest) rec_remove(c, c->plain.oldest);
+	for(conn_rec *r = c->kept.oldest; r; r = r->by_age.newer) values_free(&r->c);
+}
+
+bool conns_restore_owner(certacl_conns *c, const char *client_id, const char *username,
+		int64_t since)
+{
+	if(conns_find(c, client_id)) return true;
+	conn_rec *r = calloc(1, sizeof(*r));
+	if(!r || !(r->c.client_id = strdup(client_id)) || !(r->c.username = strdup(username))){
+		if(r) rec_free(r);
+		return false;
+	}
+	r->c.offline_since = since;
+	HASH_ADD_KEYPTR(hh, c->by_id, r->c.client_id, strlen(r->c.client_id), r);
+	if(kept_link(c, r)) return true;
+	HASH_DEL(c->by_id, r);
+	rec_free(r);
+	return false;
+}
+
+void conns_each_owner(const certacl_conns *c, void (*fn)(const certacl_conn *r, void *arg), void *arg)
+{
+	for(const conn_rec *r = c->kept.oldest; r; r = r->by_age.newer) fn(&r->c, arg);
+	for(const conn_rec *r = c->by_id; r; r = r->hh.next){
+		if(r->c.live && rec_saved(r)) fn(&r->c, arg);
 	}
 }
 
-void conns_drop_offline(certacl_conns *c)
+certacl_owner_counts conns_owner_counts(const certacl_conns *c)
 {
-	while(c->oldest_offline) rec_remove(c, c->oldest_offline);
+	certacl_owner_counts n = {
+		.kept = c->kept.n, .dropped_max = c->dropped_max,
+		.dropped_user = c->dropped_user, .changes = c->changes,
+	};
+	return n;
 }
 
 size_t conns_live_count(const certacl_conns *c)

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "certacl/clients.h"
 #include "certacl/config.h"
 
 #define CONFIG_FILE_MAX (16u * 1024u * 1024u)
@@ -22,7 +23,8 @@ enum {
 	SET_IDENTITY = 1, SET_MAP = 2, SET_UNMAPPED = 4, SET_NO_CERT = 8, SET_CONFIG = 16,
 	SET_CLIENTID = 32, SET_DENY_LIST = 64, SET_CA_FILE = 128, SET_GROUPS_FROM = 256,
 	SET_LOG_ALLOWED = 512, SET_STATS = 1024, SET_LOG_PER_CLIENT = 2048, SET_EXPIRED = 4096,
-	SET_EXPIRY_WARN = 8192, SET_CRL_STALE = 16384,
+	SET_EXPIRY_WARN = 8192, SET_CRL_STALE = 16384, SET_OWNERS_MAX = 32768,
+	SET_OWNERS_PER_USER = 65536, SET_OWNERS_FILE = 131072,
 };
 
 void options_init(certacl_options *o)
@@ -32,6 +34,8 @@ void options_init(certacl_options *o)
 	o->stats_interval = 10;
 	o->log_per_client = 10;
 	o->expiry_warn_days = 30;
+	o->session_owners_max = CERTACL_OWNERS_MAX;
+	o->session_owners_per_user = CERTACL_OWNERS_PER_USER;
 }
 
 void options_free(certacl_options *o)
@@ -46,6 +50,7 @@ void options_free(certacl_options *o)
 	free(o->issuers);
 	for(size_t i = 0; i < o->ncrl_files; i++) free(o->crl_files[i]);
 	free(o->crl_files);
+	free(o->session_owners_file);
 	idmap_free(o->inline_map);
 	memset(o, 0, sizeof(*o));
 }
@@ -210,6 +215,18 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 		return mark_set(o, SET_EXPIRY_WARN, key, where, err)
 			&& set_uint(&o->expiry_warn_days, key, value, 3650, where, err);
 	}
+	if(strcmp(key, "session_owners_max") == 0){
+		return mark_set(o, SET_OWNERS_MAX, key, where, err)
+			&& set_uint(&o->session_owners_max, key, value, 100000000, where, err);
+	}
+	if(strcmp(key, "session_owners_per_user") == 0){
+		return mark_set(o, SET_OWNERS_PER_USER, key, where, err)
+			&& set_uint(&o->session_owners_per_user, key, value, 100000000, where, err);
+	}
+	if(strcmp(key, "session_owners_file") == 0){
+		return mark_set(o, SET_OWNERS_FILE, key, where, err)
+			&& set_string(&o->session_owners_file, value, key, where, err);
+	}
 	if(strcmp(key, "crl_file") == 0){
 		return add_value(&o->crl_files, &o->ncrl_files, key, value, where, err);
 	}
@@ -279,7 +296,8 @@ bool options_set(certacl_options *o, const char *key, const char *value,
 	certacl_error_set(err, where, 0, "unknown option '%s' (known: acl_file, identity, "
 			"identity_map, unmapped, no_cert, clientid, deny_list, issuer, ca_file, "
 			"groups_from, log_allowed, log_per_client, stats_interval, expired, "
-			"expiry_warn_days, crl_file, crl_stale, config)", key);
+			"expiry_warn_days, crl_file, crl_stale, session_owners_max, "
+			"session_owners_per_user, session_owners_file, config)", key);
 	return false;
 }
 
@@ -421,6 +439,11 @@ bool options_finish(certacl_options *o, certacl_error *err)
 	if(o->nacl_files == 0){
 		certacl_error_set(err, "certacl", 0,
 				"no ACL file: set plugin_opt_acl_file (or acl_file in the JSON config)");
+		return false;
+	}
+	if(o->session_owners_file && o->clientid != CERTACL_CLIENTID_OWNED){
+		certacl_error_set(err, "certacl", 0, "plugin_opt_session_owners_file needs "
+				"plugin_opt_clientid owned (the default): only then are sessions owned");
 		return false;
 	}
 	if(o->ncrl_files && !o->ca_file){

@@ -42,7 +42,7 @@ static int on_client_offline(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_client_offline *ed = event_data;
 	(void)event;
-	client_gone(userdata, ed->client);
+	client_gone(userdata, ed->client, true);
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -131,4 +131,9 @@ void broker_cleanup(certacl_plugin *pl)
 int broker_reload_result(const certacl_plugin *pl)
 {
 	return pl->broker.v21 ? MOSQ_ERR_SUCCESS : MOSQ_ERR_PLUGIN_DEFER;
+}
+
+bool broker_disconnect_keeps_session(const certacl_plugin *pl, const certacl_conn *conn)
+{
+	return !pl->broker.v21 && conn && conn->session_persists;
 }

@@ -40,6 +40,13 @@ void broker_cleanup(struct certacl_plugin *pl);
 /* The answer to RELOAD that keeps this broker running and lets the next
  * plugin reload as well. */
 int broker_reload_result(const struct certacl_plugin *pl);
+/* DISCONNECT: does the broker keep this client's session? 2.1 sends
+ * DISCONNECT only when the session ends (CLIENT_OFFLINE when it is kept);
+ * 2.0.x sends it for every connection and tells a plugin nothing of the
+ * session, so it is taken to be kept when CONNECT asked for one (clean start
+ * false; an MQTT 5 session expiry set with clean start true is not seen). */
+struct certacl_conn;
+bool broker_disconnect_keeps_session(const struct certacl_plugin *pl, const struct certacl_conn *conn);
 /* Ask to be ticked again in about `seconds` (2.1; 2.0.x ticks every loop). */
 void broker_tick_again(void *tick_event_data, unsigned seconds);
 /* The broker's line for "built against" in the start-up log. */

@@ -8,6 +8,7 @@
 #include "certacl/admin.h"
 #include "certacl/auth.h"
 #include "certacl/config.h"
+#include "certacl/clients.h"
 #include "certacl/expiry.h"
 
 #include "broker_versions.h"
@@ -24,7 +25,7 @@ typedef struct certacl_stats {
 	unsigned long expiring_1d, expiring_7d, expiring_30d, earliest_not_after;
 	unsigned long expired_disconnected;
 } certacl_stats;
-#define STATS_COUNT 20 /* counters published from certacl_stats */
+#define STATS_COUNT 22 /* counters published (stats_values) */
 
 /* Everything the plugin knows lives here (the plugin's userdata): with
  * per_listener_settings the broker initialises one instance per listener. */
@@ -49,6 +50,9 @@ typedef struct certacl_plugin {
 	time_t expiry_next;     /* when to look for expired certificates next */
 	bool tick_seen;         /* the broker sends TICK events */
 	bool no_tick_logged;
+	certacl_owner_counts owners_logged; /* session owner drops already logged */
+	unsigned long owners_saved_changes; /* conns changes when the owners file was written */
+	time_t owners_next_save; /* when the owners file may be written next */
 } certacl_plugin;
 
 int on_basic_auth(int event, void *event_data, void *userdata);
@@ -67,12 +71,24 @@ bool plugin_reload(certacl_plugin *pl, char *why, size_t whysz);
 /* The counters, named as under $SYS/broker/certacl/ (stats.c). */
 void stats_values(certacl_plugin *pl, const char *names[STATS_COUNT], unsigned long values[STATS_COUNT]);
 
+/* Sessions (sessions.c). At start: apply the owner bounds and read the owners
+ * file (false with err set: refuse to start). After a reload: apply the new
+ * bounds, forget offline values. From TICK and at shutdown: save the owners
+ * file when it changed. */
+bool sessions_init(certacl_plugin *pl, certacl_error *err);
+void sessions_reloaded(certacl_plugin *pl);
+void sessions_tick(certacl_plugin *pl, time_t now);
+void sessions_cleanup(certacl_plugin *pl);
+/* A client was recorded at BASIC_AUTH: note whether its session outlives the
+ * connection (clean start false). */
+void client_persists(certacl_plugin *pl, struct mosquitto *client, const char *client_id);
 /* A client passed every authentication step (2.1's CONNECT event): a client
  * certacl deferred to the password file now holds its client id for good. */
 void client_connected(certacl_plugin *pl, struct mosquitto *client);
-/* A client's connection has gone (DISCONNECT, or 2.1's CLIENT_OFFLINE for a
- * persistent session): its values are kept as offline. */
-void client_gone(certacl_plugin *pl, struct mosquitto *client);
+/* A client's connection has gone (DISCONNECT, or 2.1's CLIENT_OFFLINE): its
+ * values are kept as offline; with `session_kept` (the broker keeps its
+ * session) its client id stays its user's. */
+void client_gone(certacl_plugin *pl, struct mosquitto *client, bool session_kept);
 
 /* What a policy that loaded should still be told about, logged after each
  * (re)load (plugin.c): lines that are almost surely a mistake, stale CRLs. */

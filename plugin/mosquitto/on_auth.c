@@ -1,5 +1,5 @@
-/* certacl plugin glue, BASIC_AUTH and DISCONNECT: certificate -> username (or a
- * refusal), and the client table kept in step with the broker. The broker calls
+/* certacl plugin glue, BASIC_AUTH: certificate -> username (or a refusal),
+ * recorded in the client table (sessions.c follows it from there). The broker calls
  * BASIC_AUTH at CONNECT and again for every connected client after a reload
  * (then with the username we set and no password): a client whose certificate
  * is now denied or unmapped is refused, which disconnects it. */
@@ -42,7 +42,9 @@ int on_basic_auth(int event, void *event_data, void *userdata)
 			pl->stats.connects_refused++;
 			audit_refused(pl, ed->client, "out of memory");
 			rc = MOSQ_ERR_AUTH;
+			break;
 		}
+		client_persists(pl, ed->client, client_id);
 		break;
 	case CERTACL_AUTH_REFUSE:
 		pl->stats.connects_refused++;
@@ -63,31 +65,11 @@ int on_basic_auth(int event, void *event_data, void *userdata)
 			audit_refused(pl, ed->client, "out of memory");
 			break;
 		}
+		client_persists(pl, ed->client, client_id);
 		pl->stats.connects_allowed++;
 		rc = MOSQ_ERR_SUCCESS;
 		break;
 	}
 	auth_result_free(&res);
 	return rc;
-}
-
-void client_connected(certacl_plugin *pl, struct mosquitto *client)
-{
-	const char *username = mosquitto_client_username(client);
-	conns_confirm(pl->conns, mosquitto_client_id(client), client, username ? username : "");
-}
-
-void client_gone(certacl_plugin *pl, struct mosquitto *client)
-{
-	const char *id = mosquitto_client_id(client);
-	audit_client_gone(conns_live(pl->conns, id, client));
-	conns_disconnect(pl->conns, id, client);
-}
-
-int on_disconnect(int event, void *event_data, void *userdata)
-{
-	struct mosquitto_evt_disconnect *ed = event_data;
-	(void)event;
-	client_gone(userdata, ed->client);
-	return MOSQ_ERR_SUCCESS;
 }

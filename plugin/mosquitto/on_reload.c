@@ -9,7 +9,7 @@
 
 /* One SIGHUP can bring several RELOADs: one per listener when the plugin is
  * configured per listener (2.0.x per_listener_settings; 2.1 plugin_use on N
- * listeners), and 2.0.11 was seen to send two. A call within a second that
+ * listeners). A call within a second that
  * would read exactly the same files is skipped: at a million rules a rebuild
  * blocks the broker for a noticeable time. */
 static bool duplicate_reload(certacl_plugin *pl, uint64_t stamp, bool have)
@@ -41,8 +41,8 @@ bool plugin_reload(certacl_plugin *pl, char *why, size_t whysz)
 	pl->reloads.loaded_at = pl->reloads.last_at;
 	pl->stats.reloads_ok++;
 	/* Live clients are re-authenticated by the broker after a SIGHUP; offline
-	 * ones cannot be, so what they had is forgotten. */
-	conns_drop_offline(pl->conns);
+	 * ones cannot be, so what they had is forgotten (their owners stay). */
+	sessions_reloaded(pl);
 	mosquitto_log_printf(MOSQ_LOG_NOTICE, "certacl: reloaded %zu rules from %zu ACL file(s)",
 			policy_rule_count(next->policy), next->opts.nacl_files);
 	log_snapshot_warnings(next);

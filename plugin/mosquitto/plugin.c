@@ -6,8 +6,8 @@
 #include "certacl/lint.h"
 #include "glue.h"
 
-/* Offline clients whose captured values are kept for their will and queued
- * messages (oldest dropped first). */
+/* Offline clients without a kept session whose captured values are kept for
+ * their will (oldest dropped first). */
 #define CERTACL_OFFLINE_MAX 100000
 
 static const struct {
@@ -136,7 +136,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		return MOSQ_ERR_NOMEM;
 	}
 	pl->snap = snapshot_build(pl->opts, pl->nopts, "mosquitto.conf plugin_opt", &err);
-	if(!pl->snap){
+	if(!pl->snap || !sessions_init(pl, &err)){
 		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: %s", err.text);
 		mosquitto_log_printf(MOSQ_LOG_ERR, "certacl: refusing to start: fix the error above");
 		plugin_free(pl);
@@ -172,6 +172,7 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int 
 	(void)option_count;
 	if(!pl) return MOSQ_ERR_SUCCESS;
 	unregister_all(pl);
+	sessions_cleanup(pl);
 	plugin_free(pl);
 	return MOSQ_ERR_SUCCESS;
 }

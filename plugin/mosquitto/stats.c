@@ -36,6 +36,9 @@ void stats_values(certacl_plugin *pl, const char *names[STATS_COUNT], unsigned l
 	COUNTER("certificates/expiring/30d", s->expiring_30d);
 	COUNTER("certificates/earliest_not_after", s->earliest_not_after);
 	COUNTER("certificates/expired_disconnected", s->expired_disconnected);
+	certacl_owner_counts owners = conns_owner_counts(pl->conns);
+	COUNTER("sessions/kept_offline", owners.kept);
+	COUNTER("sessions/owners_dropped", owners.dropped_max + owners.dropped_user);
 #undef COUNTER
 }
 
@@ -50,6 +53,7 @@ int on_tick(int event, void *event_data, void *userdata)
 
 	broker_tick_again(event_data, 1);
 	expiry_tick(pl, now);
+	sessions_tick(pl, now);
 	unsigned interval = pl->snap->opts.stats_interval;
 	if(interval == 0 || now < pl->stats_next) return MOSQ_ERR_SUCCESS;
 	bool all = pl->stats_next == 0; /* first time: publish everything */

@@ -39,6 +39,8 @@ import threading
 import time
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("CERTACL_SOURCE_DIR") or os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -502,20 +504,30 @@ def unique_id(prefix):
 
 
 class Client:
-    """An MQTT v5 client over TLS.
+    """An MQTT client over TLS (v5 unless protocol=4: 3.1.1).
 
     cert: CN of a client certificate (files CN.pem/CN.key) or None for no certificate.
     other_ca: take the certificate from the unrelated CA.
+    clean: clean start (v5) / clean session (3.1.1); session_expiry: v5's Session
+    Expiry Interval in seconds (None: not sent, 0).
     """
 
     def __init__(self, env, port, cert, client_id=None, username=None, password=None,
-                 other_ca=False, host="127.0.0.1", will=None):
+                 other_ca=False, host="127.0.0.1", will=None, protocol=5, clean=True,
+                 session_expiry=None):
         self.env = env
         self.port = port
         self.host = host
         self.name = cert or "(no cert)"
         self.client_id = client_id or unique_id((cert or "nocert").replace(" ", "_"))
-        self.c = _PahoClient(client_id=self.client_id, protocol=mqtt.MQTTv5)
+        self.protocol = protocol
+        self.clean = clean
+        self.session_expiry = session_expiry
+        if protocol == 5:
+            self.c = _PahoClient(client_id=self.client_id, protocol=mqtt.MQTTv5)
+        else:
+            self.c = _PahoClient(client_id=self.client_id, protocol=mqtt.MQTTv311,
+                                 clean_session=clean)
         certfile = keyfile = None
         if cert:
             certfile, keyfile = env.cert(cert, other_ca=other_ca)
@@ -590,7 +602,15 @@ class Client:
     def connect(self, timeout=WAIT):
         """Connect; return a ConnResult (rc None and error set when there was no CONNACK)."""
         try:
-            self.c.connect(self.host, self.port, keepalive=30, clean_start=True)
+            if self.protocol == 5:
+                props = None
+                if self.session_expiry is not None:
+                    props = Properties(PacketTypes.CONNECT)
+                    props.SessionExpiryInterval = self.session_expiry
+                self.c.connect(self.host, self.port, keepalive=30, clean_start=self.clean,
+                               properties=props)
+            else:
+                self.c.connect(self.host, self.port, keepalive=30)
         except (ssl.SSLError, OSError, ValueError) as e:
             self.error = "%s: %s" % (type(e).__name__, e)
             return ConnResult(None, self.error)

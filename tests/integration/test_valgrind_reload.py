@@ -12,8 +12,10 @@ no certificate with the default `no_cert deny`). Scenario:
   and a broken one (by turns a broken ACL file, identity map or deny list); each waits
   for `certacl: reloaded` / `certacl: reload failed` before the next, and after every
   reload the broker re-authenticates the connected clients; every 20 reloads a client
-  connects, publishes and leaves and a refused one tries (churn of the client table,
-  whose offline records a good reload drops);
+  connects, publishes and leaves, another leaves a persistent session, and a refused one
+  tries (churn of the client table: a good reload drops its plain offline records and the
+  values of kept sessions; their owners stay, past session_owners_per_user 3 the oldest
+  is dropped, and they are saved to session_owners_file at shutdown);
 - the connected clients are still there and the last good policy decides;
 - SIGTERM to the recorded PID: a clean shutdown, so that mosquitto calls
   mosquitto_plugin_cleanup, then valgrind writes its leak report.
@@ -178,7 +180,8 @@ class ValgrindReload(ah.Case):
             env, name="valgrind", acl_files=[cls.acl],
             listeners=[{}, {"require_certificate": False}],
             plugin_opts=[("identity_map", cls.map), ("unmapped", "deny"), ("deny_list", cls.deny),
-                         ("log_per_client", "1000")],
+                         ("log_per_client", "1000"), ("session_owners_file", env.path("owners")),
+                         ("session_owners_per_user", "3")],
             command_prefix=prefix, start_timeout=VG_START, stop_timeout=VG_STOP))
         t0 = time.monotonic()
         cls.broker.start()
@@ -246,6 +249,10 @@ class ValgrindReload(ah.Case):
         self.pub(c, "ops/viewer/x", True)
         self.pub(c, "dev/viewer/out", True)
         c.close()
+        # a persistent session left offline: its owner is kept across the reloads (and
+        # saved at shutdown); past session_owners_per_user the oldest is dropped
+        p = self.ok("viewer", client_id=h.unique_id("vg-persist"), clean=False, session_expiry=3600)
+        p.close()
         self.refused("unmapped1", "not in the identity map")
         if i % 40 == 0:
             self.refused("revoked1", "deny list")

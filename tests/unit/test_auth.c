@@ -683,7 +683,8 @@ static void test_clientid_prefix_non_ascii(void **state)
 	assert_non_null(why2);
 }
 
-/* "owned": an id held by a live connection of another user cannot be taken. */
+/* "owned": an id held by a live connection of another user, or by another
+ * user's persistent session while offline, cannot be taken. */
 static void test_clientid_owned(void **state)
 {
 	fixture *f = *state;
@@ -731,13 +732,32 @@ static void test_clientid_owned(void **state)
 	assert_int_equal(r->verdict, CERTACL_AUTH_DEFER);
 	auth_result_free(r);
 	/* once the holder is offline, the id is free */
-	conns_disconnect(conns, "hmi-1", &h_hmi);
+	conns_disconnect(conns, "hmi-1", &h_hmi, false, 1);
 	c.cert = eacm;
 	c.username = NULL;
 	auth_decide(s, &c, r);
 	expect_allow(r, "MyEACM");
 	auth_result_free(r);
 	assert_null(clientid_problem(s, conns, "hmi-1", "MyEACM", &h_other));
+
+	/* a persistent session kept offline stays its user's: neither resumed
+	 * nor wiped by another, with or without a certificate */
+	assert_true(conns_connect(conns, "hmi-p", &h_hmi, "HMI", NULL, 0, NULL));
+	conns_disconnect(conns, "hmi-p", &h_hmi, true, 1);
+	c.client_id = "hmi-p";
+	auth_decide(s, &c, r);
+	expect_refuse(r, "another user's persistent session");
+	auth_result_free(r);
+	c.cert = NULL;
+	c.username = "MyEACM";
+	auth_decide(s, &c, r);
+	expect_refuse(r, "another user's persistent session");
+	auth_result_free(r);
+	c.cert = hmi;
+	c.username = NULL;
+	auth_decide(s, &c, r);
+	expect_allow(r, "HMI");
+	auth_result_free(r);
 
 	free(r);
 	conns_free(conns);

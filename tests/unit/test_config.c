@@ -263,6 +263,38 @@ static void test_acl_file_lists(void **state)
 	options_free(&o);
 }
 
+/* The owners of offline persistent sessions: bounds (defaults 100000 and
+ * 1000) and the file, which only "clientid owned" may name. */
+static void test_session_owner_options(void **state)
+{
+	(void)state;
+	certacl_options o;
+	certacl_error err;
+	options_init(&o);
+	assert_int_equal(o.session_owners_max, 100000);
+	assert_int_equal(o.session_owners_per_user, 1000);
+	assert_null(o.session_owners_file);
+	set_ok(&o, "acl_file", "a.acl");
+	set_ok(&o, "session_owners_max", "0");
+	set_ok(&o, "session_owners_per_user", "100000000");
+	set_ok(&o, "session_owners_file", "/var/lib/mosquitto/certacl-owners");
+	set_bad(&o, "session_owners_max", "5", "more than once");
+	set_bad(&o, "session_owners_file", "/x", "more than once");
+	assert_int_equal(o.session_owners_max, 0);
+	assert_int_equal(o.session_owners_per_user, 100000000);
+	assert_string_equal(o.session_owners_file, "/var/lib/mosquitto/certacl-owners");
+	assert_true(options_finish(&o, &err));
+	set_ok(&o, "clientid", "equal"); /* ids bound by name: nothing to own */
+	assert_false(options_finish(&o, &err));
+	assert_non_null(strstr(err.text, "session_owners_file needs plugin_opt_clientid owned"));
+	options_free(&o);
+	options_init(&o);
+	set_bad(&o, "session_owners_max", "100000001", "whole number");
+	set_bad(&o, "session_owners_per_user", "-1", "whole number");
+	set_bad(&o, "session_owners_file", "", "empty value");
+	options_free(&o);
+}
+
 static void test_crl_options(void **state)
 {
 	(void)state;
@@ -741,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_acl_file_lists),
 		cmocka_unit_test(test_crl_options),
+		cmocka_unit_test(test_session_owner_options),
 		cmocka_unit_test(test_json_valid),
 		cmocka_unit_test(test_json_inline_map),
 		cmocka_unit_test(test_json_errors),

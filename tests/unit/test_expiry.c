@@ -40,7 +40,7 @@ static void test_scan_counts_and_lists(void **state)
 	connect_at(c, 5, "in-90d", NOW + 90 * CERTACL_DAY);
 	connect_at(c, 6, "password", 0);              /* no certificate: never expires here */
 	connect_at(c, 7, "offline", NOW - 100);
-	conns_disconnect(c, "offline", &handles[7]);  /* offline: not acted on */
+	conns_disconnect(c, "offline", &handles[7], false, 1);  /* offline: not acted on */
 
 	certacl_expiry_scan s;
 	assert_true(expiry_scan(c, NOW, 30, &s));
