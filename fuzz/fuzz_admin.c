@@ -46,6 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		conns_connect(conns, "c2", &h2, "bob", NULL, 0, NULL);
 		conns_claim(conns, "c3", &h3, "carol", 1);
 	}
+	/* an offline persistent session for listSessions, back for every input
+	 * (releaseClientId forgets it) */
+	if(!conns_find(conns, "s1")) FUZZ_CHECK(conns_restore_owner(conns, "s1", "dave", 1796300000), "restore");
 	certacl_reload_state reloads = { .loaded_at = 1796400000 };
 	static const char *const names[] = { "connects/allowed" };
 	static const unsigned long values[] = { 7 };

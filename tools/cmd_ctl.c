@@ -34,6 +34,10 @@ static const char ctl_help[] =
 "  getStatus\n"
 "  reload       re-read certacl's files, as SIGHUP does (connected clients are\n"
 "               re-authenticated only by a SIGHUP)\n"
+"  listSessions [--username U] [--clientid C] [--offset N] [--count N]\n"
+"               offline persistent sessions whose owner is kept\n"
+"  releaseClientId --clientid C\n"
+"               forget the owner of C's offline session: any user may then use C\n"
 "\n"
 "Exit status: 0 answered (explain: allowed); 1 the command failed (explain: denied);\n"
 "2 usage error, no connection, or the request was refused.\n";
@@ -226,7 +230,7 @@ static int print_text(const char *command, const cJSON *r)
 		printf("\n");
 		return allowed ? CLI_OK : CLI_NO;
 	}
-	char *text = cJSON_Print(data); /* getStatus, reload: the status, indented */
+	char *text = cJSON_Print(data); /* getStatus, reload, listSessions, releaseClientId: indented */
 	printf("%s\n", text ? text : "{}");
 	free(text);
 	return CLI_OK;

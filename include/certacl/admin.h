@@ -5,7 +5,8 @@
  *   {"responses": [{"command": "listClients", "data": {...}}
  *                  | {"command": "...", "error": "..."}]}
  * (each echoing the command's "correlationData" when it has one). Commands:
- * listClients, explain, getStatus, reload. No mosquitto header: the glue
+ * listClients, explain, getStatus, reload, listSessions, releaseClientId.
+ * No mosquitto header: the glue
  * passes the request, the plugin's state and a way to reload. */
 #ifndef CERTACL_ADMIN_H
 #define CERTACL_ADMIN_H
@@ -15,7 +16,7 @@
 
 #define CERTACL_ADMIN_REQUEST_MAX 65536 /* bytes of one request */
 #define CERTACL_ADMIN_COMMANDS_MAX 100  /* commands in one request */
-#define CERTACL_ADMIN_PAGE_MAX 1000     /* clients in one listClients answer */
+#define CERTACL_ADMIN_PAGE_MAX 1000     /* clients or sessions in one list answer */
 
 /* What the last (re)load did. */
 typedef struct certacl_reload_state {

@@ -98,6 +98,10 @@ void conns_forget_offline_values(certacl_conns *c);
  * out-of-memory. Bounds apply. */
 bool conns_restore_owner(certacl_conns *c, const char *client_id, const char *username,
 		int64_t since);
+/* Forget the owner of client_id's kept session (the admin API's
+ * releaseClientId: a device given another identity). False when client_id
+ * has no kept session. */
+bool conns_release_owner(certacl_conns *c, const char *client_id);
 /* Call fn(record, arg) for every record whose owner a restart must remember:
  * kept sessions, and live confirmed connections whose session persists. */
 void conns_each_owner(const certacl_conns *c, void (*fn)(const certacl_conn *r, void *arg), void *arg);

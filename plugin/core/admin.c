@@ -8,6 +8,8 @@
 #include "certacl/admin.h"
 #include "certacl/expiry.h"
 
+#include "admin_internal.h"
+
 /* Add one command's answer: data (taken) or an error text. */
 static void respond(cJSON *responses, const char *command, const cJSON *corr, cJSON *data,
 		const char *error)
@@ -24,37 +26,11 @@ static void respond(cJSON *responses, const char *command, const cJSON *corr, cJ
 	cJSON_AddItemToArray(responses, r);
 }
 
-/* A string member, or NULL when absent; *bad when present but not a string. */
-static const char *opt_str(const cJSON *cmd, const char *key, bool *bad)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cmd, key);
-	if(!v) return NULL;
-	if(!cJSON_IsString(v) || !v->valuestring){
-		*bad = true;
-		return NULL;
-	}
-	return v->valuestring;
-}
-
-/* A whole-number member in [0, max], or `dflt` when absent; *bad otherwise. */
-static long opt_uint(const cJSON *cmd, const char *key, long dflt, long max, bool *bad)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cmd, key);
-	if(!v) return dflt;
-	if(!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > (double)max
-			|| v->valuedouble != (double)(long)v->valuedouble){
-		*bad = true;
-		return dflt;
-	}
-	return (long)v->valuedouble;
-}
-
-typedef struct client_list {
-	const certacl_conn **items;
-	size_t n, cap;
-	const char *username, *group, *clientid; /* filters (NULL: any) */
-	bool nomem;
-} client_list;
+/* An admin_list of connected clients, filtered by group too. */
+typedef struct client_filter {
+	admin_list list;
+	const char *group;
+} client_filter;
 
 static bool in_groups(const certacl_conn *c, const char *group)
 {
@@ -64,33 +40,10 @@ static bool in_groups(const certacl_conn *c, const char *group)
 
 static void collect(certacl_conn *c, void *arg)
 {
-	client_list *l = arg;
-	if(l->nomem || c->claimed_at) return; /* an unconfirmed password client is not listed */
-	if(l->username && strcmp(c->username, l->username) != 0) return;
-	if(l->clientid && strcmp(c->client_id, l->clientid) != 0) return;
-	if(l->group && !in_groups(c, l->group)) return;
-	if(l->n == l->cap){
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		const certacl_conn **ni = realloc(l->items, cap * sizeof(*ni));
-		if(!ni){
-			l->nomem = true;
-			return;
-		}
-		l->items = ni;
-		l->cap = cap;
-	}
-	l->items[l->n++] = c;
-}
-
-static int by_client_id(const void *a, const void *b)
-{
-	return strcmp((*(const certacl_conn *const *)a)->client_id, (*(const certacl_conn *const *)b)->client_id);
-}
-
-static void add_opt_string(cJSON *o, const char *key, const char *value)
-{
-	if(value) cJSON_AddStringToObject(o, key, value);
-	else cJSON_AddNullToObject(o, key);
+	client_filter *f = arg;
+	if(c->claimed_at) return; /* an unconfirmed password client is not listed */
+	if(f->group && !in_groups(c, f->group)) return;
+	admin_list_add(&f->list, c);
 }
 
 static cJSON *client_json(const certacl_admin_ctx *ctx, const certacl_conn *c)
@@ -101,13 +54,13 @@ static cJSON *client_json(const certacl_admin_ctx *ctx, const certacl_conn *c)
 	cJSON_AddStringToObject(o, "username", c->username);
 	cJSON *g = cJSON_AddArrayToObject(o, "groups");
 	for(size_t i = 0; g && i < c->ngroups; i++) cJSON_AddItemToArray(g, cJSON_CreateString(c->groups[i]));
-	add_opt_string(o, "address", ctx->address ? ctx->address(c->live) : NULL);
-	add_opt_string(o, "serial", c->cert.serial);
-	add_opt_string(o, "sha256", c->cert.sha256);
-	add_opt_string(o, "issuer", c->cert.issuer_dn);
+	admin_add_string(o, "address", ctx->address ? ctx->address(c->live) : NULL);
+	admin_add_string(o, "serial", c->cert.serial);
+	admin_add_string(o, "sha256", c->cert.sha256);
+	admin_add_string(o, "issuer", c->cert.issuer_dn);
 	char when[32];
 	expiry_time_text(c->cert.not_after, when, sizeof(when));
-	add_opt_string(o, "notAfter", c->cert.not_after > 0 ? when : NULL);
+	admin_add_string(o, "notAfter", c->cert.not_after > 0 ? when : NULL);
 	return o;
 }
 
@@ -116,29 +69,16 @@ static cJSON *client_json(const certacl_admin_ctx *ctx, const certacl_conn *c)
 static const char *list_clients(const certacl_admin_ctx *ctx, const cJSON *cmd, cJSON **data)
 {
 	bool bad = false;
-	client_list l = {
-		.username = opt_str(cmd, "username", &bad),
-		.group = opt_str(cmd, "group", &bad),
-		.clientid = opt_str(cmd, "clientid", &bad),
+	client_filter f = {
+		.list = {
+			.username = admin_opt_str(cmd, "username", &bad),
+			.clientid = admin_opt_str(cmd, "clientid", &bad),
+		},
+		.group = admin_opt_str(cmd, "group", &bad),
 	};
-	long offset = opt_uint(cmd, "offset", 0, 1L << 30, &bad);
-	long count = opt_uint(cmd, "count", 100, CERTACL_ADMIN_PAGE_MAX, &bad);
-	if(bad) return "username, group and clientid must be strings; offset and count whole numbers "
-			"(count at most 1000)";
-	conns_each_live(ctx->conns, collect, &l);
-	if(l.nomem){
-		free(l.items);
-		return "out of memory";
-	}
-	if(l.n) qsort(l.items, l.n, sizeof(*l.items), by_client_id);
-	*data = cJSON_CreateObject();
-	cJSON_AddNumberToObject(*data, "totalCount", (double)l.n);
-	cJSON *arr = cJSON_AddArrayToObject(*data, "clients");
-	for(size_t i = (size_t)offset; arr && i < l.n && i < (size_t)offset + (size_t)count; i++){
-		cJSON_AddItemToArray(arr, client_json(ctx, l.items[i]));
-	}
-	free(l.items);
-	return NULL;
+	if(bad) return "username, group and clientid must be strings";
+	conns_each_live(ctx->conns, collect, &f);
+	return admin_list_page(&f.list, cmd, "clients", client_json, ctx, data);
 }
 
 /* explain: the live policy's answer for a connected client (its groups and
@@ -146,11 +86,11 @@ static const char *list_clients(const certacl_admin_ctx *ctx, const cJSON *cmd, 
 static const char *explain(const certacl_admin_ctx *ctx, const cJSON *cmd, cJSON **data)
 {
 	bool bad = false;
-	const char *username = opt_str(cmd, "username", &bad);
-	const char *clientid = opt_str(cmd, "clientid", &bad);
-	const char *topic = opt_str(cmd, "topic", &bad);
-	const char *access = opt_str(cmd, "access", &bad);
-	long qos = opt_uint(cmd, "qos", 0, 2, &bad);
+	const char *username = admin_opt_str(cmd, "username", &bad);
+	const char *clientid = admin_opt_str(cmd, "clientid", &bad);
+	const char *topic = admin_opt_str(cmd, "topic", &bad);
+	const char *access = admin_opt_str(cmd, "access", &bad);
+	long qos = admin_opt_uint(cmd, "qos", 0, 2, &bad);
 	const cJSON *retain = cJSON_GetObjectItemCaseSensitive(cmd, "retain");
 	certacl_request req = { .qos = (int)qos, .retain = cJSON_IsTrue(retain) };
 	if(bad || !topic || (retain && !cJSON_IsBool(retain)) || !certacl_access_parse(access, &req.access)){
@@ -196,13 +136,6 @@ static const char *explain(const certacl_admin_ctx *ctx, const cJSON *cmd, cJSON
 	return NULL;
 }
 
-static void add_time(cJSON *o, const char *key, int64_t when)
-{
-	char text[32];
-	expiry_time_text(when, text, sizeof(text));
-	add_opt_string(o, key, when > 0 ? text : NULL);
-}
-
 /* getStatus: files, when the policy was loaded, the last reload, counters. */
 static cJSON *status(const certacl_admin_ctx *ctx)
 {
@@ -211,14 +144,14 @@ static cJSON *status(const certacl_admin_ctx *ctx)
 	cJSON *d = cJSON_CreateObject();
 	cJSON *files = cJSON_AddArrayToObject(d, "aclFiles");
 	for(size_t i = 0; files && i < o->nacl_files; i++) cJSON_AddItemToArray(files, cJSON_CreateString(o->acl_files[i]));
-	add_opt_string(d, "identityMap", o->identity_map);
-	add_opt_string(d, "denyList", o->deny_list);
+	admin_add_string(d, "identityMap", o->identity_map);
+	admin_add_string(d, "denyList", o->deny_list);
 	cJSON *crls = cJSON_AddArrayToObject(d, "crlFiles");
 	for(size_t i = 0; crls && i < o->ncrl_files; i++) cJSON_AddItemToArray(crls, cJSON_CreateString(o->crl_files[i]));
 	cJSON_AddNumberToObject(d, "rules", (double)policy_rule_count(s->policy));
-	add_time(d, "loadedAt", ctx->reloads->loaded_at);
+	admin_add_time(d, "loadedAt", ctx->reloads->loaded_at);
 	cJSON *r = cJSON_AddObjectToObject(d, "lastReload");
-	add_time(r, "at", ctx->reloads->last_at);
+	admin_add_time(r, "at", ctx->reloads->last_at);
 	if(ctx->reloads->last_at){
 		cJSON_AddBoolToObject(r, "ok", ctx->reloads->last_ok);
 		if(!ctx->reloads->last_ok) cJSON_AddStringToObject(r, "error", ctx->reloads->last_error);
@@ -229,6 +162,18 @@ static cJSON *status(const certacl_admin_ctx *ctx)
 		cJSON_AddNumberToObject(k, ctx->counter_names[i], (double)ctx->counter_values[i]);
 	}
 	return d;
+}
+
+/* Add " 'CLIENTID'" (escaped) to the audit summary. */
+static void note_client_id(const cJSON *cmd, char *summary, size_t summarysz)
+{
+	bool bad = false;
+	const char *id = admin_opt_str(cmd, "clientid", &bad);
+	char shown[100];
+	size_t used = strlen(summary);
+	if(!id) return;
+	certacl_escape(id, strlen(id), shown, sizeof(shown));
+	snprintf(summary + used, summarysz - used, " '%s'", shown);
 }
 
 /* One command; its answer is added to `responses`. */
@@ -254,8 +199,14 @@ static void handle_command(const certacl_admin_ctx *ctx, const cJSON *cmd, cJSON
 	}else if(strcmp(command, "reload") == 0){
 		if(ctx->reload(ctx->reload_arg, why, sizeof(why))) data = status(ctx);
 		else error = why;
+	}else if(strcmp(command, "listSessions") == 0){
+		error = admin_list_sessions(ctx, cmd, &data);
+	}else if(strcmp(command, "releaseClientId") == 0){
+		/* the audit line names the session released */
+		if(!(error = admin_release_client_id(ctx, cmd, &data))) note_client_id(cmd, summary, summarysz);
 	}else{
-		error = "unknown command (known: listClients, explain, getStatus, reload)";
+		error = "unknown command (known: listClients, explain, getStatus, reload, listSessions, "
+			"releaseClientId)";
 	}
 	respond(responses, command, corr, data, error);
 }

@@ -352,6 +352,16 @@ bool conns_restore_owner(certacl_conns *c, const char *client_id, const char *us
 	return false;
 }
 
+bool conns_release_owner(certacl_conns *c, const char *client_id)
+{
+	conn_rec *r;
+	if(!client_id) return false;
+	HASH_FIND_STR(c->by_id, client_id, r);
+	if(!r || !r->c.session_kept) return false;
+	rec_remove(c, r);
+	return true;
+}
+
 void conns_each_owner(const certacl_conns *c, void (*fn)(const certacl_conn *r, void *arg), void *arg)
 {
 	for(const conn_rec *r = c->kept.oldest; r; r = r->by_age.newer) fn(&r->c, arg);

@@ -17,10 +17,14 @@ certacl can know across restarts is only what the file keeps).
 Bounds: session_owners_per_user 2, session_owners_max 3: past them the oldest owner
 is forgotten (logged, counted under $SYS) and its id is free; the others stay owned.
 A corrupt owners file stops the broker at start, naming file and line.
+Admin API (through `certacl ctl`): listSessions shows the kept session and its owner;
+releaseClientId forgets the owner, after which nodeB may use the id; an unknown id is an
+error (exit 1).
 """
 
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,6 +42,7 @@ topic read cmd/nodeB/#
 user host
 topic write cmd/#
 topic read $SYS/broker/certacl/#
+topic readwrite $CONTROL/certacl/#
 """
 
 KEPT = r"another user's persistent session"
@@ -218,6 +223,47 @@ class Bounds(OwnerCase):
         h.log("  $SYS sessions: kept_offline=%s owners_dropped=%s"
               % (counter("kept_offline"), counter("owners_dropped")))
         self.assertTrue(got, "$SYS counters")
+
+
+class AdminRelease(OwnerCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.start_broker(ENV, "admin", acl_files=[ACL_PATH])
+
+    def ctl(self, *args):
+        pem, key = ENV.cert("host")
+        argv = [self.cli, "ctl", "-h", "127.0.0.1", "-p", str(self.broker.port), "--cafile", ENV.ca,
+                "--cert", pem, "--key", key] + list(args)
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        h.log("  ctl %s -> %d %s %s" % (" ".join(args), r.returncode, r.stdout.strip()[:300],
+                                        r.stderr.strip()))
+        return r
+
+    def test_list_and_release(self):
+        self.cli = os.environ.get("CERTACL_CLI")
+        if not self.cli:
+            self.skipTest("CERTACL_CLI not set (the CLI is built with CERTACL_EXTRAS)")
+        cid = h.unique_id("sess-admin")
+        self.leave_session(cid, 5, clean=False, session_expiry=3600)
+        r = self.ctl("--json", "listSessions", "--username", "nodeA")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        data = json.loads(r.stdout)["responses"][0]["data"]
+        self.assertEqual(data["totalCount"], 1)
+        self.assertEqual(data["sessions"][0]["clientid"], cid)
+        self.assertEqual(data["sessions"][0]["username"], "nodeA")
+        self.assertRegex(data["sessions"][0]["offlineSince"], r"^20\d\d-")
+        self.refused("nodeB", cid, 5, clean=True)
+        since = self.broker.log_offset()
+        r = self.ctl("releaseClientId", "--clientid", cid)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIsNotNone(self.broker.wait_log(
+            r"certacl: admin request from client .* user 'host': releaseClientId '%s'" % cid, since))
+        self.assertEqual(json.loads(self.ctl("--json", "listSessions").stdout)["responses"][0]["data"]
+                         ["totalCount"], 0)
+        self.leave(self.accepted("nodeB", cid, 5, clean=True))
+        r = self.ctl("releaseClientId", "--clientid", "no-such-session")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no offline persistent session with this clientid has an owner", r.stderr)
 
 
 class CorruptOwnersFile(ih.Case):

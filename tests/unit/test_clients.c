@@ -311,6 +311,18 @@ static void test_kept_session_owner(void **state)
 	assert_null(o->cert.cn);
 	assert_string_equal(o->username, "alice");
 
+	/* only a kept session can be released */
+	assert_false(conns_release_owner(c, "nobody"));
+	assert_false(conns_release_owner(c, NULL));
+	int hr;
+	assert_true(conns_connect(c, "live-r", &hr, "eve", NULL, 0, NULL));
+	assert_false(conns_release_owner(c, "live-r"));
+	conns_disconnect(c, "live-r", &hr, true, 650);
+	assert_int_equal(conns_owner_counts(c).kept, 2);
+	assert_true(conns_release_owner(c, "live-r"));
+	assert_null(conns_find(c, "live-r"));
+	assert_int_equal(conns_owner_counts(c).kept, 1);
+
 	/* the owner comes back: live again, not kept */
 	assert_true(conns_connect(c, "sess-1", &h3, "alice", NULL, 0, NULL));
 	o = conns_owner(c, "sess-1", 800);
