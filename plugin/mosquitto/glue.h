@@ -13,13 +13,13 @@
 
 #include "broker_versions.h"
 
-/* Counters published under $SYS/broker/certacl/ (index by certacl_access bit
- * position: read, write, subscribe, unsubscribe). */
+/* Counts kept by the glue for $SYS/broker/certacl/ (index by certacl_access
+ * bit position: read, write, subscribe, unsubscribe); stats_values adds what
+ * it reads from the policy and the client table. */
 typedef struct certacl_stats {
 	unsigned long connects_allowed, connects_refused, connects_deferred;
 	unsigned long allowed[4], denied[4];
 	unsigned long reloads_ok, reloads_failed;
-	unsigned long rules, clients_live;
 	/* live certificates expiring within 1, 7, 30 days, and the earliest notAfter
 	 * (seconds since the epoch; 0: none); clients cut at expiry */
 	unsigned long expiring_1d, expiring_7d, expiring_30d, earliest_not_after;

@@ -17,8 +17,6 @@ void stats_values(certacl_plugin *pl, const char *names[STATS_COUNT], unsigned l
 	};
 	certacl_stats *s = &pl->stats;
 	size_t n = 0;
-	s->rules = policy_rule_count(pl->snap->policy);
-	s->clients_live = conns_live_count(pl->conns);
 #define COUNTER(name, value) do { names[n] = (name); values[n] = (value); n++; } while(0)
 	COUNTER("connects/allowed", s->connects_allowed);
 	COUNTER("connects/refused", s->connects_refused);
@@ -29,8 +27,8 @@ void stats_values(certacl_plugin *pl, const char *names[STATS_COUNT], unsigned l
 	}
 	COUNTER("reloads/ok", s->reloads_ok);
 	COUNTER("reloads/failed", s->reloads_failed);
-	COUNTER("policy/rules", s->rules);
-	COUNTER("clients/live", s->clients_live);
+	COUNTER("policy/rules", policy_rule_count(pl->snap->policy));
+	COUNTER("clients/live", conns_live_count(pl->conns));
 	COUNTER("certificates/expiring/1d", s->expiring_1d);
 	COUNTER("certificates/expiring/7d", s->expiring_7d);
 	COUNTER("certificates/expiring/30d", s->expiring_30d);
