@@ -5,7 +5,7 @@
  * logged and counted), kept across reloads, and saved to
  * plugin_opt_session_owners_file for broker restarts: read at start, written
  * from TICK when changed and at shutdown. Writing blocks the broker (about
- * 0.2 s for 100000 owners, bench/bench_owners), so it happens at most every
+ * 0.1 s for 100000 owners, bench/bench_owners), so it happens at most every
  * OWNERS_SAVE_SECONDS, and never more than 1/OWNERS_SAVE_SHARE of the time.
  * Whether a session outlives its connection is the broker's to say
  * (broker_session_kept). */
