@@ -140,12 +140,9 @@ static void ask(diff_run *r, size_t id, const char *filter, certacl_access acc, 
 static void ask_access(diff_run *r, size_t id, const char *filter, certacl_access acc)
 {
 	if(already_listed(r, id, acc, filter) || r->oom) return;
-	if(r->nchanges == r->cap){
-		size_t ncap = r->cap ? r->cap * 2 : 64;
-		diff_change *nc = realloc(r->changes, ncap * sizeof(*nc));
-		if(!nc){ r->oom = true; return; }
-		r->changes = nc;
-		r->cap = ncap;
+	if(!certacl_grow((void **)&r->changes, &r->cap, r->nchanges, sizeof(*r->changes))){
+		r->oom = true;
+		return;
 	}
 	diff_change *c = &r->changes[r->nchanges];
 	memset(c, 0, sizeof(*c));

@@ -29,6 +29,13 @@ bool certacl_utf8_valid(const char *s, size_t len);
  * control characters, and none of '+', '#', '/' when topic_safe is true. */
 const char *certacl_name_problem(const char *s, size_t len, bool topic_safe);
 
+/* Make room in *arr (elements of `size` bytes, *cap allocated) for `want`
+ * elements at once. False on out-of-memory or overflow (*arr unchanged). New
+ * elements are not initialised (pages stay untouched until used). */
+bool certacl_reserve(void **arr, size_t *cap, size_t want, size_t size);
+/* Make room for element n (n <= *cap): double the capacity (64 at first). */
+bool certacl_grow(void **arr, size_t *cap, size_t n, size_t size);
+
 /* Read a whole file of at most `max` bytes; returns a malloc'd buffer with a
  * NUL after the `*len` bytes read, or NULL with err set ("PATH: cannot open
  * WHAT: reason"). */

@@ -47,15 +47,9 @@ void admin_list_add(admin_list *l, const certacl_conn *r)
 	if(l->nomem) return;
 	if(l->username && strcmp(r->username, l->username) != 0) return;
 	if(l->clientid && strcmp(r->client_id, l->clientid) != 0) return;
-	if(l->n == l->cap){
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		const certacl_conn **ni = realloc(l->items, cap * sizeof(*ni));
-		if(!ni){
-			l->nomem = true;
-			return;
-		}
-		l->items = ni;
-		l->cap = cap;
+	if(!certacl_grow((void **)&l->items, &l->cap, l->n, sizeof(*l->items))){
+		l->nomem = true;
+		return;
 	}
 	l->items[l->n++] = r;
 }

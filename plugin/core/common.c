@@ -82,6 +82,22 @@ const char *certacl_name_problem(const char *s, size_t len, bool topic_safe)
 	return NULL;
 }
 
+bool certacl_reserve(void **arr, size_t *cap, size_t want, size_t size)
+{
+	if(want <= *cap) return true;
+	if(want > SIZE_MAX / size) return false;
+	void *na = realloc(*arr, want * size);
+	if(!na) return false;
+	*arr = na;
+	*cap = want;
+	return true;
+}
+
+bool certacl_grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	return n < *cap || certacl_reserve(arr, cap, *cap ? *cap * 2 : 64, size);
+}
+
 /* Length of the well-formed UTF-8 sequence at s[0..len) that is safe to show
  * as is, or 0: C1 controls (U+0080..U+009F) and the line and paragraph
  * separators (U+2028, U+2029) count as unsafe, since log readers may take them

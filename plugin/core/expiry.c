@@ -29,13 +29,7 @@ typedef struct scan_state {
 /* Append conn to a growing list; false on out-of-memory. */
 static bool list_add(certacl_conn ***list, size_t *n, size_t *cap, certacl_conn *conn)
 {
-	if(*n == *cap){
-		size_t cap2 = *cap ? *cap * 2 : 16;
-		certacl_conn **l = realloc(*list, cap2 * sizeof(*l));
-		if(!l) return false;
-		*list = l;
-		*cap = cap2;
-	}
+	if(!certacl_grow((void **)list, cap, *n, sizeof(**list))) return false;
 	(*list)[(*n)++] = conn;
 	return true;
 }

@@ -180,13 +180,7 @@ bool idmap_add(certacl_idmap *m, const char *file, unsigned line, const char *id
 		certacl_error_set(err, file, line, "%s", why);
 		return false;
 	}
-	if(m->n == m->cap){
-		size_t ncap = m->cap ? m->cap * 2 : 64;
-		certacl_map_entry *ne = realloc(m->entries, ncap * sizeof(*ne));
-		if(!ne) goto oom;
-		m->entries = ne;
-		m->cap = ncap;
-	}
+	if(!certacl_grow((void **)&m->entries, &m->cap, m->n, sizeof(*m->entries))) goto oom;
 	certacl_map_entry *e = &m->entries[m->n];
 	memset(e, 0, sizeof(*e));
 	e->file = arena_copy(&m->mem, file);

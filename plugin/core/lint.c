@@ -67,12 +67,9 @@ static void vwarn_at(lint_ctx *c, const char *file, unsigned line, size_t order,
 {
 	certacl_lint *l = c->out;
 	if(c->oom) return;
-	if(l->n == l->cap){
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		certacl_lint_warning *ni = realloc(l->items, ncap * sizeof(*ni));
-		if(!ni){ c->oom = true; return; }
-		l->items = ni;
-		l->cap = ncap;
+	if(!certacl_grow((void **)&l->items, &l->cap, l->n, sizeof(*l->items))){
+		c->oom = true;
+		return;
 	}
 	va_list aq;
 	va_copy(aq, ap);
@@ -176,12 +173,9 @@ static uint32_t var_child(const certacl_policy *p, uint32_t node, int var)
 static void collect(lint_ctx *c, uint32_t node)
 {
 	for(uint32_t r = c->p->nodes[node].rule_head; r; r = c->p->rrefs[r].next){
-		if(c->nfound == c->found_cap){
-			size_t ncap = c->found_cap ? c->found_cap * 2 : 64;
-			uint32_t *nf = realloc(c->found, ncap * sizeof(*nf));
-			if(!nf){ c->oom = true; return; }
-			c->found = nf;
-			c->found_cap = ncap;
+		if(!certacl_grow((void **)&c->found, &c->found_cap, c->nfound, sizeof(*c->found))){
+			c->oom = true;
+			return;
 		}
 		c->found[c->nfound++] = c->p->rrefs[r].rule;
 	}

@@ -29,25 +29,6 @@ int policy_level_var(const char *s, size_t len)
 	return -1;
 }
 
-/* Make room in *arr (elements of size sz) for index n: double, or reach `want`
- * at once when given. New elements are not initialised (pages stay untouched
- * until used). */
-static bool reserve(void **arr, size_t *cap, size_t want, size_t sz)
-{
-	if(want <= *cap) return true;
-	if(want > SIZE_MAX / sz) return false;
-	void *na = realloc(*arr, want * sz);
-	if(!na) return false;
-	*arr = na;
-	*cap = want;
-	return true;
-}
-
-static bool grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	return n < *cap || reserve(arr, cap, *cap ? *cap * 2 : 64, sz);
-}
-
 /* Resize the edge table to `nsize` slots (a power of two) and re-insert. */
 static bool edges_resize(certacl_policy *p, size_t nsize);
 
@@ -55,9 +36,9 @@ void policy_reserve(certacl_policy *p, size_t lines)
 {
 	/* A rule line adds at most one rule, and in practice about two to three
 	 * trie edges and nodes; failures here only mean growing later. */
-	reserve((void **)&p->rules, &p->rules_cap, p->nrules + lines, sizeof(certacl_rule));
-	reserve((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs + lines + 1, sizeof(rref));
-	reserve((void **)&p->nodes, &p->nodes_cap, p->nnodes + 3 * lines, sizeof(pnode));
+	certacl_reserve((void **)&p->rules, &p->rules_cap, p->nrules + lines, sizeof(certacl_rule));
+	certacl_reserve((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs + lines + 1, sizeof(rref));
+	certacl_reserve((void **)&p->nodes, &p->nodes_cap, p->nnodes + 3 * lines, sizeof(pnode));
 	size_t want = (p->nedges + 2 * lines) * 10 / 7 + 1, size = p->edges_mask + 1;
 	while(size < want && size < ((size_t)1 << 31)) size *= 2;
 	if(size > p->edges_mask + 1) edges_resize(p, size);
@@ -183,7 +164,7 @@ static bool edges_resize(certacl_policy *p, size_t nsize)
 static uint32_t node_new(certacl_policy *p)
 {
 	if(p->nnodes >= UINT32_MAX - 1) return NODE_NONE;
-	if(!grow((void **)&p->nodes, &p->nodes_cap, p->nnodes, sizeof(pnode))) return NODE_NONE;
+	if(!certacl_grow((void **)&p->nodes, &p->nodes_cap, p->nnodes, sizeof(pnode))) return NODE_NONE;
 	memset(&p->nodes[p->nnodes], 0, sizeof(pnode));
 	return (uint32_t)p->nnodes++;
 }
@@ -216,7 +197,7 @@ static uint32_t var_child_get(certacl_policy *p, uint32_t parent, int var)
 		if(p->vedges[v].var == (uint32_t)var) return p->vedges[v].child;
 	}
 	if(p->nvedges == 0) p->nvedges = 1; /* index 0 means "none" */
-	if(!grow((void **)&p->vedges, &p->vedges_cap, p->nvedges, sizeof(vedge))) return NODE_NONE;
+	if(!certacl_grow((void **)&p->vedges, &p->vedges_cap, p->nvedges, sizeof(vedge))) return NODE_NONE;
 	uint32_t c = node_new(p);
 	if(c == NODE_NONE) return NODE_NONE;
 	uint32_t v = (uint32_t)p->nvedges++;
@@ -255,7 +236,7 @@ uint32_t policy_section_get(certacl_policy *p, certacl_section kind, const char 
  * elsewhere they are literal text, as in mosquitto. */
 bool policy_insert(certacl_policy *p, uint32_t root, const certacl_rule *rule)
 {
-	if(!grow((void **)&p->rules, &p->rules_cap, p->nrules, sizeof(certacl_rule))) return false;
+	if(!certacl_grow((void **)&p->rules, &p->rules_cap, p->nrules, sizeof(certacl_rule))) return false;
 	uint32_t ri = (uint32_t)p->nrules;
 	p->rules[ri] = *rule;
 	p->rules[ri].seq = ri;
@@ -323,7 +304,7 @@ next:
 		for(uint32_t d = 0; d < depth; d++) p->nodes[p->ins_path[d]].flags |= NODE_SUBTREE_READ;
 	}
 	if(p->nrrefs == 0) p->nrrefs = 1;
-	if(!grow((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs, sizeof(rref))) return false;
+	if(!certacl_grow((void **)&p->rrefs, &p->rrefs_cap, p->nrrefs, sizeof(rref))) return false;
 	uint32_t r = (uint32_t)p->nrrefs++;
 	p->rrefs[r] = (rref){ .rule = ri, .next = p->nodes[n].rule_head };
 	p->nodes[n].rule_head = r;
