@@ -277,17 +277,15 @@ bool conns_claim(certacl_conns *c, const char *client_id, const void *live,
 	if(!conns_connect(c, client_id, live, username, NULL, 0, NULL)) return false;
 	HASH_FIND_STR(c->by_id, client_id, r);
 	r->c.claimed_at = now > 0 ? now : 1;
-	r->owner_kept = owner_kept;
-	if(owner_kept) c->changes++;
+	r->owner_kept = owner_kept; /* (replacing the kept record counted as a change) */
 	return true;
 }
 
-/* Run `change` on r, counting a change of what conns_each_owner lists. */
-#define CHANGE_SAVED(c, r, change) do { \
-	bool saved_ = rec_saved(r); \
-	change; \
-	if(saved_ != rec_saved(r)) (c)->changes++; \
-} while(0)
+/* r was changed: count it when that changed whether conns_each_owner lists it. */
+static void note_saved(certacl_conns *c, const conn_rec *r, bool was_saved)
+{
+	if(was_saved != rec_saved(r)) c->changes++;
+}
 
 const certacl_conn *conns_confirm(certacl_conns *c, const char *client_id, const void *live,
 		const char *username)
@@ -295,7 +293,10 @@ const certacl_conn *conns_confirm(certacl_conns *c, const char *client_id, const
 	certacl_conn *found = conns_get(c, client_id, username);
 	if(found && found->live == live && found->claimed_at){
 		conn_rec *r = (conn_rec *)found;
-		CHANGE_SAVED(c, r, (r->c.claimed_at = 0, r->owner_kept = false));
+		bool saved = rec_saved(r);
+		r->c.claimed_at = 0;
+		r->owner_kept = false;
+		note_saved(c, r, saved);
 	}
 	return found;
 }
@@ -303,7 +304,10 @@ const certacl_conn *conns_confirm(certacl_conns *c, const char *client_id, const
 void conns_set_persists(certacl_conns *c, const char *client_id, const void *live, bool persists)
 {
 	conn_rec *r = (conn_rec *)conns_live(c, client_id, live);
-	if(r) CHANGE_SAVED(c, r, r->c.session_persists = persists);
+	if(!r) return;
+	bool saved = rec_saved(r);
+	r->c.session_persists = persists;
+	note_saved(c, r, saved);
 }
 
 void conns_disconnect(certacl_conns *c, const char *client_id, const void *live,
@@ -324,7 +328,7 @@ void conns_disconnect(certacl_conns *c, const char *client_id, const void *live,
 	r->c.offline_since = now;
 	c->live--;
 	if(kept && kept_link(c, r)) return;
-	if(saved) c->changes++;
+	note_saved(c, r, saved);
 	list_append(&c->plain, r, offsetof(conn_rec, by_age));
 	while(c->plain.n > c->offline_max) rec_remove(c, c->plain.oldest);
 }
