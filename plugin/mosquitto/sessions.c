@@ -8,7 +8,7 @@
  * 0.1 s for 100000 owners, bench/bench_owners), so it happens at most every
  * OWNERS_SAVE_SECONDS, and never more than 1/OWNERS_SAVE_SHARE of the time.
  * Whether a session outlives its connection is the broker's to say
- * (broker_session_kept). */
+ * (CLIENT_OFFLINE, or broker_disconnect_keeps_session). */
 #include <string.h>
 
 #include "certacl/owners.h"
@@ -69,10 +69,8 @@ bool sessions_init(certacl_plugin *pl, certacl_error *err)
 	const certacl_options *o = &pl->snap->opts;
 	size_t loaded = 0;
 	conns_set_owner_bounds(pl->conns, o->session_owners_max, o->session_owners_per_user);
-	if(o->session_owners_file && !owners_load(pl->conns, o->session_owners_file, &loaded, err)){
-		return false;
-	}
 	if(o->session_owners_file){
+		if(!owners_load(pl->conns, o->session_owners_file, &loaded, err)) return false;
 		mosquitto_log_printf(MOSQ_LOG_INFO, "certacl: %zu offline persistent session owner(s) "
 				"read from %s", loaded, o->session_owners_file);
 	}
@@ -89,16 +87,22 @@ void sessions_reloaded(certacl_plugin *pl)
 	log_owner_drops(pl);
 }
 
+/* Has an owner changed since the file was last written? */
+static bool owners_unsaved(const certacl_plugin *pl)
+{
+	return conns_owner_counts(pl->conns).changes != pl->owners_saved_changes;
+}
+
 void sessions_tick(certacl_plugin *pl, time_t now)
 {
 	if(now < pl->owners_next_save) return;
 	pl->owners_next_save = now + OWNERS_SAVE_SECONDS;
-	if(conns_owner_counts(pl->conns).changes != pl->owners_saved_changes) save_owners(pl);
+	if(owners_unsaved(pl)) save_owners(pl);
 }
 
 void sessions_cleanup(certacl_plugin *pl)
 {
-	if(conns_owner_counts(pl->conns).changes != pl->owners_saved_changes) save_owners(pl);
+	if(owners_unsaved(pl)) save_owners(pl);
 }
 
 void client_persists(certacl_plugin *pl, struct mosquitto *client, const char *client_id)
